@@ -1,0 +1,1 @@
+"""The web front end: the designers and the end-user runtime."""

@@ -1,0 +1,45 @@
+"""Wiring only: routers, error handlers, the runtime in app.state."""
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from .. import __version__
+from ..errors import JimuError
+from ..runtime import Runtime
+from . import meta, records
+from .jsonio import JimuJSONResponse
+
+
+def create_app(runtime: Runtime) -> FastAPI:
+    app = FastAPI(title="Jimu 积木", version=__version__, default_response_class=JimuJSONResponse,
+                  description="A no-code platform engine. 无代码平台引擎。")
+    app.state.runtime = runtime
+    app.include_router(meta.router)
+    app.include_router(records.router)
+    try:
+        from designer.home import router as home_router
+    except ImportError:  # the web front end is optional for an API-only deployment
+        pass
+    else:
+        app.include_router(home_router)
+
+    @app.exception_handler(JimuError)
+    async def jimu_error(_req: Request, exc: JimuError):
+        return JimuJSONResponse(exc.to_dict(), status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def request_invalid(_req: Request, exc: RequestValidationError):
+        details = [{"path": ".".join(str(p) for p in e.get("loc", ())),
+                    "message": {"zh": e.get("msg", ""), "en": e.get("msg", "")}} for e in exc.errors()]
+        return JimuJSONResponse({"code": "request.E422", "message": {"zh": "请求参数有误", "en": "invalid request"},
+                                 "details": details}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_req: Request, exc: StarletteHTTPException):
+        zh = {404: "未找到", 405: "不支持的请求方法"}.get(exc.status_code, "请求失败")
+        return JimuJSONResponse({"code": f"http.E{exc.status_code}", "message": {"zh": zh, "en": str(exc.detail)},
+                                 "details": []}, status_code=exc.status_code)
+
+    return app

@@ -1,0 +1,93 @@
+"""The ``jimu`` command. Each subcommand imports what it needs when it runs, so ``jimu eval`` starts
+without loading the web stack or the database layer."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from . import __version__
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="jimu", description="Jimu 积木 — a no-code platform engine / 无代码平台引擎")
+    p.add_argument("--version", action="version", version=f"jimu {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    c = sub.add_parser("check", help="validate a bundle folder or .zip / 校验应用包")
+    c.add_argument("path")
+    c.add_argument("--json", action="store_true", help="print the errors as a JSON list")
+
+    i = sub.add_parser("install", help="install a bundle into a database / 安装应用包")
+    i.add_argument("path")
+    i.add_argument("--db", help="database URL (default: $JIMU_DATABASE_URL or sqlite:///./data/jimu.db)")
+    i.add_argument("--demo", action="store_true", help="also load the bundle's demo data")
+    i.add_argument("--if-missing", action="store_true",
+                   help="do nothing (and succeed) when the app is already installed")
+
+    s = sub.add_parser("serve", help="serve the API and web pages / 启动服务")
+    s.add_argument("--db", help="database URL")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=8000)
+
+    e = sub.add_parser("eval", help="evaluate an expression / 计算表达式", add_help=False)
+    e.add_argument("rest", nargs=argparse.REMAINDER)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "eval":  # the expression CLI owns its arguments (and its --help)
+        from rules.expr.eval_cli import main as eval_main
+
+        return eval_main(argv[1:])
+    args = _parser().parse_args(argv)
+    if args.command is None:
+        _parser().print_help()
+        return 2
+    if args.command == "check":
+        from .bundle.check_cli import main as check_main
+
+        return check_main([args.path] + (["--json"] if args.json else []))
+    if args.command == "install":
+        return _install(args)
+    if args.command == "serve":
+        return _serve(args)
+    return 2
+
+
+def _install(args) -> int:
+    from .errors import JimuError
+    from .install import install_bundle
+    from .runtime import open_runtime
+
+    rt = open_runtime(args.db)
+    try:
+        result = install_bundle(rt, args.path, demo=args.demo, if_missing=args.if_missing)
+    except JimuError as e:
+        print(f"error: {e.code}: {e.message['zh']} / {e.message['en']}", file=sys.stderr)
+        for d in e.details:
+            m = d.get("message", {})
+            print(f"  {d.get('path', '')}: {m.get('zh', '')} / {m.get('en', '')}", file=sys.stderr)
+        return 1
+    finally:
+        rt.db.dispose()
+    print(result.summary())
+    return 0
+
+
+def _serve(args) -> int:
+    import uvicorn
+
+    from .api.app import create_app
+    from .runtime import open_runtime
+
+    rt = open_runtime(args.db)
+    print(f"Jimu {__version__} serving {', '.join(sorted(rt.apps)) or 'no apps'} on http://{args.host}:{args.port}"
+          f"  (database: {rt.db.engine.url.render_as_string(hide_password=True)})", flush=True)
+    uvicorn.run(create_app(rt), host=args.host, port=args.port, log_level=os.environ.get("JIMU_LOG_LEVEL", "info"))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,190 @@
+"""The compiled app: immutable runtime objects made once from checked definitions.
+
+Requests never read definition files; they use these. Physical table and column names are decided
+here (ASCII names are kept; other names, Chinese ones included, get a stable hashed name) and stored
+with the definitions so an upgrade can diff them.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from functools import partial
+from typing import Any, Callable, Mapping
+
+from rules.expr import types as T
+
+from .errors import JimuError, msg
+from .fieldtypes import FieldType, FieldTypeRegistry
+
+SYSTEM_COLUMNS = ("id", "created_at", "created_by", "updated_at", "updated_by", "owner", "department",
+                  "version", "deleted_at")
+_ASCII_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+TITLE_PART = re.compile(r"\{([^{}]+)\}")
+
+
+def physical_name(name: str, prefix: str) -> str:
+    """A database-safe name: the name itself when it is plain ASCII, else a stable hash of it."""
+    if _ASCII_NAME.match(name):
+        return name
+    return prefix + hashlib.sha1(name.encode("utf-8")).hexdigest()[:12]
+
+
+def content_hash(doc: Any) -> str:
+    return hashlib.sha256(json.dumps(doc, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
+
+
+def title_paths(template: str) -> tuple[tuple[str, ...], ...]:
+    return tuple(tuple(p.strip().split(".")) for p in TITLE_PART.findall(template or ""))
+
+
+@dataclass(frozen=True)
+class CompiledField:
+    name: str
+    type_name: str
+    ftype: FieldType = field(repr=False)
+    label: Mapping[str, str]
+    definition: Mapping[str, Any] = field(repr=False)
+    column_name: str
+    required: bool = False
+    unique: bool = False
+    index: bool = False
+    readonly: bool = False
+    default: Any = None
+    relation_to: str | None = None
+
+    def parse(self, value: Any) -> Any:
+        return self.ftype.parse(self.definition, value)
+
+    def dump(self, value: Any) -> Any:
+        return self.ftype.dump(self.definition, value)
+
+
+@dataclass(frozen=True)
+class CompiledEntity:
+    app: str
+    name: str
+    label: Mapping[str, str]
+    fields: tuple[CompiledField, ...]
+    by_name: Mapping[str, CompiledField] = field(repr=False)
+    title: str
+    title_paths: tuple[tuple[str, ...], ...]
+    searchable: tuple[tuple[str, ...], ...]
+    table_name: str
+    layout: Mapping[str, Any] = field(repr=False)
+    indexes: tuple[Mapping[str, Any], ...] = field(repr=False)
+    definition: Mapping[str, Any] = field(repr=False)
+    hash: str = ""
+    parsers: Mapping[str, Callable[[Any], Any]] = field(repr=False, default_factory=dict)  # name -> parse(value)
+
+    def field(self, name: str) -> CompiledField | None:
+        return self.by_name.get(name)
+
+
+@dataclass(frozen=True)
+class CompiledApp:
+    name: str
+    version: str
+    label: Mapping[str, str]
+    description: Mapping[str, str]
+    depends: tuple[str, ...]
+    entities: Mapping[str, CompiledEntity]
+    roles: Mapping[str, Mapping[str, Any]]
+    documents: Mapping[str, Any] = field(repr=False)  # the source definitions, as stored
+    hash: str = ""
+
+    def entity(self, name: str) -> CompiledEntity:
+        e = self.entities.get(name)
+        if e is None:
+            raise JimuError("record.E404", msg(f"没有实体 '{name}'", f"no entity '{name}'"), status=404)
+        return e
+
+    def record_type(self, entity: str, _cache: dict | None = None) -> T.RecordType:
+        """The expression-language type of a record of ``entity``; relations resolve lazily so that
+        recursive shapes (a customer's owner's department...) need no infinite structure."""
+        ent = self.entities[entity]
+
+        def fields() -> dict[str, T.Type]:
+            out: dict[str, T.Type] = {"id": T.NUMBER}
+            for f in ent.fields:
+                out[f.name] = (self.record_type(f.relation_to) if f.relation_to
+                               else f.ftype.expr_type(f.definition))
+            return out
+
+        labels = {}
+        for f in ent.fields:
+            for text in f.label.values():
+                labels.setdefault(text, f.name)
+        return T.RecordType(entity, fields, labels)
+
+
+def compile_app(app_doc: Mapping[str, Any], entity_docs: list[Mapping[str, Any]],
+                roles_doc: Mapping[str, Any] | None, field_types: FieldTypeRegistry) -> CompiledApp:
+    """Checked definitions in, immutable runtime objects out. The checker has already reported
+    problems; what fails here is a programming error, not user input."""
+    app_name = app_doc["app"]
+    entities: dict[str, CompiledEntity] = {}
+    for doc in entity_docs:
+        ent = _compile_entity(app_name, doc, field_types)
+        entities[ent.name] = ent
+    roles = {name: MappingProxyType(dict(r or {})) for name, r in ((roles_doc or {}).get("roles") or {}).items()}
+    documents = {"app": app_doc, "entities": {d["entity"]: d for d in entity_docs}, "roles": roles_doc}
+    return CompiledApp(
+        name=app_name,
+        version=str(app_doc.get("version", "0.0.0")),
+        label=MappingProxyType(dict(app_doc.get("label") or {})),
+        description=MappingProxyType(dict(app_doc.get("description") or {})),
+        depends=tuple(d if isinstance(d, str) else d.get("app") for d in app_doc.get("depends") or ()),
+        entities=MappingProxyType(entities),
+        roles=MappingProxyType(roles),
+        documents=documents,
+        hash=content_hash(documents),
+    )
+
+
+def _compile_entity(app: str, doc: Mapping[str, Any], field_types: FieldTypeRegistry) -> CompiledEntity:
+    fields = []
+    for fd in doc.get("fields") or ():
+        ftype = field_types.get(fd["type"])
+        if ftype is None:
+            raise JimuError("bundle.E_TYPE", msg(f"未知字段类型 {fd['type']}", f"unknown field type {fd['type']}"))
+        fields.append(CompiledField(
+            name=fd["name"],
+            type_name=fd["type"],
+            ftype=ftype,
+            label=MappingProxyType(dict(fd.get("label") or {"zh": fd["name"], "en": fd["name"]})),
+            definition=MappingProxyType(dict(fd)),
+            column_name=physical_name(fd["name"], "f_"),
+            required=bool(fd.get("required", False)),
+            unique=bool(fd.get("unique", False)),
+            index=bool(fd.get("index", False)),
+            readonly=bool(fd.get("readonly", False)),
+            default=fd.get("default"),
+            relation_to=ftype.references_entity(fd),
+        ))
+    by_name = MappingProxyType({f.name: f for f in fields})
+    title = doc.get("title") or ""
+    tpaths = title_paths(title)
+    if "searchable" in doc:
+        searchable = tuple(tuple(s.split(".")) for s in doc["searchable"])
+    else:
+        searchable = tuple(p for p in tpaths if len(p) == 1 and p[0] in by_name
+                           and by_name[p[0]].ftype.text_search)
+    return CompiledEntity(
+        app=app,
+        name=doc["entity"],
+        label=MappingProxyType(dict(doc.get("label") or {})),
+        fields=tuple(fields),
+        by_name=by_name,
+        title=title,
+        title_paths=tpaths,
+        searchable=searchable,
+        table_name=physical_name(f"{app}__{doc['entity']}", "t_"),
+        layout=MappingProxyType(dict(doc.get("layout") or {})),
+        indexes=tuple(doc.get("indexes") or ()),
+        definition=MappingProxyType(dict(doc)),
+        hash=content_hash(doc),
+        parsers=MappingProxyType({f.name: partial(f.ftype.parse, f.definition) for f in fields}),
+    )

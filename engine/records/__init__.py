@@ -1,0 +1,1 @@
+"""Records: the one write pipeline and the one read path every caller goes through."""

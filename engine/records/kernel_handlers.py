@@ -1,0 +1,151 @@
+"""The kernel's own pipeline handlers: constant defaults, required, related records exist, unique,
+and writing the rows. Everything batched: one query per relation field or unique field per batch,
+one executemany per table.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+
+import sqlalchemy as sa
+
+from ..errors import msg
+from ..fieldtypes import FieldValueError
+from .pipeline import Pipeline, WriteBatch
+
+
+def apply_defaults(batch: WriteBatch) -> None:
+    fields = [f for f in batch.entity.fields if f.default is not None]
+    if not fields:
+        return
+    for w in batch.writes:
+        if w.op != "create":
+            continue
+        for f in fields:
+            if f.name not in w.input and w.values.get(f.name) is None:
+                try:
+                    w.values[f.name] = f.parse(f.default)
+                except FieldValueError as e:
+                    w.error(f.name, e.message)
+
+
+def check_required(batch: WriteBatch) -> None:
+    fields = [f for f in batch.entity.fields if f.required]
+    for w in batch.writes:
+        if w.op not in ("create", "update"):
+            continue
+        failed = {e["path"] for e in w.errors}
+        for f in fields:
+            if w.values.get(f.name) is None and f.name not in failed:
+                w.error(f.name, msg(f"{f.label.get('zh', f.name)}不能为空",
+                                    f"{f.label.get('en', f.name)} is required"), code="required")
+
+
+def check_readonly(batch: WriteBatch) -> None:
+    fields = [f for f in batch.entity.fields if f.readonly]
+    for w in batch.writes:
+        for f in fields:
+            if f.name in w.input and w.op in ("create", "update"):
+                before = w.old[f.name] if w.old is not None else None
+                if w.values.get(f.name) != before:
+                    w.error(f.name, msg("只读字段不可修改", "this field is read-only"), code="readonly")
+
+
+def check_relations(batch: WriteBatch) -> None:
+    """A relation must point at an existing, not deleted, record of its entity."""
+    for f in batch.entity.fields:
+        if not f.relation_to:
+            continue
+        wanted = {w.values.get(f.name) for w in batch.writes
+                  if w.op in ("create", "update") and w.values.get(f.name) is not None
+                  and (w.old is None or w.old.get(f.name) != w.values.get(f.name))}
+        if not wanted:
+            continue
+        target = batch.runtime.table(batch.app.name, f.relation_to)
+        found = set()
+        ids = sorted(wanted)
+        for i in range(0, len(ids), 900):  # SQLite caps bound parameters per statement
+            chunk = ids[i: i + 900]
+            found.update(batch.conn.execute(
+                sa.select(target.c.id).where(target.c.id.in_(chunk), target.c.deleted_at.is_(None))).scalars())
+        for w in batch.writes:
+            v = w.values.get(f.name)
+            if v is not None and v in wanted and v not in found:
+                w.error(f.name, msg(f"关联的记录 {v} 不存在", f"related record {v} does not exist"),
+                        code="relation")
+
+
+def check_unique(batch: WriteBatch) -> None:
+    """Unique fields: no duplicate within the batch nor among stored records (deleted ones included,
+    as the database index holds them too). The message never says which record holds the value."""
+    for f in batch.entity.fields:
+        if not f.unique:
+            continue
+        col = batch.table.c[f.column_name]
+        by_value = defaultdict(list)
+        for w in batch.writes:
+            v = w.values.get(f.name)
+            if w.op in ("create", "update") and v is not None and (w.old is None or w.old.get(f.name) != v):
+                by_value[v].append(w)
+        if not by_value:
+            continue
+        values = list(by_value)
+        taken = set()
+        for i in range(0, len(values), 900):
+            taken.update(batch.conn.execute(sa.select(col).where(col.in_(values[i: i + 900]))).scalars())
+        for v, ws in by_value.items():
+            for n, w in enumerate(ws):
+                if v in taken or n > 0:
+                    w.error(f.name, msg(f"{f.label.get('zh', f.name)}已存在相同的值",
+                                        f"another record already has this {f.label.get('en', f.name)}"),
+                            code="unique")
+
+
+def persist_rows(batch: WriteBatch) -> None:
+    t, ent, now, actor = batch.table, batch.entity, batch.now, batch.actor
+    creates = [w for w in batch.writes if w.op == "create"]
+    if creates:
+        cols = [(f.name, f.column_name) for f in ent.fields]
+        rows = []
+        for w in creates:
+            row = {c: w.values.get(n) for n, c in cols}
+            row.update(created_at=now, created_by=actor, updated_at=now, updated_by=actor,
+                       owner=w.owner if w.owner is not None else actor, department=None, version=1)
+            rows.append(row)
+        stmt = t.insert().returning(t.c.id, sort_by_parameter_order=True)
+        ids = batch.conn.execute(stmt, rows).scalars().all()
+        for w, i in zip(creates, ids):
+            w.id, w.version = i, 1
+            if w.owner is None:
+                w.owner = actor
+    for w in batch.writes:
+        if w.op == "create":
+            continue
+        values: dict = {"updated_at": now, "updated_by": actor, "version": w.version + 1}
+        if w.op == "update":
+            values.update({ent.by_name[k].column_name: new for k, (_, new) in w.changes.items()})
+            if w.owner != w.row["owner"]:
+                values["owner"] = w.owner
+                w.changes["owner"] = (w.row["owner"], w.owner)
+        elif w.op == "delete":
+            values["deleted_at"] = now
+        elif w.op == "restore":
+            values["deleted_at"] = None
+        res = batch.conn.execute(t.update().where(t.c.id == w.id, t.c.version == w.version).values(**values))
+        if res.rowcount != 1:
+            from ..errors import Conflict
+
+            raise Conflict("record.E409", msg("记录已被他人修改，请刷新后重试",
+                                              "the record was changed by someone else; reload and try again"))
+        w.version += 1
+
+
+def register(pipeline: Pipeline) -> None:
+    from .audit import write_audit
+
+    pipeline.on("prepare", apply_defaults)
+    pipeline.on("check", check_readonly)
+    pipeline.on("check", check_required)
+    pipeline.on("check", check_relations)
+    pipeline.on("check", check_unique)
+    pipeline.on("persist", persist_rows)
+    pipeline.on("persist", write_audit)

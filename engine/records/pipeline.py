@@ -1,0 +1,77 @@
+"""The record write pipeline: prepare -> check -> guard -> persist -> after commit.
+
+Every write path (API, bulk, imports, rule and flow actions) goes through ``RecordService``, which
+runs these stages over a *batch* of writes, so the bulk path batches the same work instead of
+skipping it. Engines join by registering handlers here, the kernel never calls them by name.
+
+A handler is ``handler(batch: WriteBatch) -> None``. Prepare handlers fill values; check and guard
+handlers add problems to ``write.errors``; persist handlers write inside the transaction through
+``batch.conn``; after-commit handlers see the committed batch (with ids and versions).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import sqlalchemy as sa
+
+from ..compiled import CompiledApp, CompiledEntity
+
+STAGES = ("prepare", "check", "guard", "persist", "after_commit")
+Handler = Callable[["WriteBatch"], None]
+
+
+@dataclass
+class Write:
+    op: str  # create, update, delete, restore
+    input: dict[str, Any]  # what the caller sent (API form), for messages
+    values: dict[str, Any]  # the record's full new state, field name -> stored Python value
+    old: dict[str, Any] | None = None  # field values before (update, delete, restore)
+    row: dict[str, Any] | None = None  # the stored row before, by column name, system columns too
+    id: int | None = None
+    expected_version: int | None = None
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    changes: dict[str, tuple[Any, Any]] = field(default_factory=dict)  # field -> (old, new)
+    version: int = 1
+    owner: int | None = None
+
+    def error(self, path: str, message: dict[str, str], code: str | None = None) -> None:
+        d: dict[str, Any] = {"path": path, "message": message}
+        if code:
+            d["code"] = code
+        self.errors.append(d)
+
+
+@dataclass
+class WriteBatch:
+    app: CompiledApp
+    entity: CompiledEntity
+    table: sa.Table
+    actor: int
+    now: dt.datetime
+    writes: list[Write]
+    runtime: Any  # the Runtime; typed loosely to keep this module free of an import cycle
+    conn: sa.Connection | None = None
+    bulk: bool = False
+
+    def has_errors(self) -> bool:
+        return any(w.errors for w in self.writes)
+
+
+class Pipeline:
+    """Stage -> handlers. Handlers registered for an entity run only for writes to it."""
+
+    def __init__(self) -> None:
+        self._handlers: dict[str, list[tuple[tuple[str, str] | None, Handler]]] = {s: [] for s in STAGES}
+
+    def on(self, stage: str, handler: Handler, *, app: str | None = None, entity: str | None = None) -> None:
+        if stage not in self._handlers:
+            raise ValueError(f"unknown pipeline stage {stage!r}; stages are {', '.join(STAGES)}")
+        key = (app, entity) if entity else None
+        self._handlers[stage].append((key, handler))
+
+    def run(self, stage: str, batch: WriteBatch) -> None:
+        for key, handler in self._handlers[stage]:
+            if key is None or key == (batch.app.name, batch.entity.name):
+                handler(batch)

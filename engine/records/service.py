@@ -1,0 +1,176 @@
+"""The record service: create, update, delete, restore, bulk create — all through the pipeline.
+
+Every stage runs inside one transaction (guards may need row locks; dependent updates of other
+records belong with the row), then after-commit handlers see the result. Problems from parsing and
+every check stage are collected and raised together, so a caller hears about all of them at once.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from ..errors import Conflict, NotFound, ValidationFailed, msg
+from ..fieldtypes import FieldValueError
+from .pipeline import Write, WriteBatch
+from .read_path import RecordReader
+
+# system columns a caller may set: version (the version it last saw) and owner (assignment)
+_WRITABLE_SYSTEM = {"version", "owner"}
+_SYSTEM = {"id", "created_at", "created_by", "updated_at", "updated_by", "department", "deleted_at"}
+
+
+class RecordService:
+    def __init__(self, runtime, app: str, entity: str, actor: int | None = None) -> None:
+        self.runtime = runtime
+        self.app = runtime.app(app)
+        self.entity = self.app.entity(entity)
+        self.table = runtime.table(app, entity)
+        self.actor = actor if actor is not None else runtime.db.system_user_id
+
+    def reader(self) -> RecordReader:
+        return RecordReader(self.runtime, self.app, self.entity, self.actor)
+
+    # --- public operations -----------------------------------------------------------------------
+    def create(self, data: dict[str, Any], conn: sa.Connection | None = None) -> dict:
+        ids = self._create([data], conn, bulk=False)
+        return self.reader().get(ids[0], conn=conn) if conn is not None else self.reader().get(ids[0])
+
+    def create_many(self, rows: list[dict[str, Any]], conn: sa.Connection | None = None) -> list[int]:
+        """The bulk path: the same stages, batched; all rows or none."""
+        return self._create(rows, conn, bulk=True)
+
+    def update(self, record_id: int, data: dict[str, Any], expected_version: int | None = None,
+               conn: sa.Connection | None = None) -> dict:
+        data = dict(data)
+        if "version" in data:
+            expected_version = _int_or_none(data.pop("version"))
+        with self.runtime.transaction(conn) as c:
+            old = self._load_for_write(c, record_id)
+            self._check_version(old, expected_version)
+            w = Write(op="update", input=data, values=self._field_values(old), old=self._field_values(old),
+                      row=old, id=record_id,
+                      expected_version=expected_version, version=old["version"], owner=old["owner"])
+            self._parse_into(w, data, creating=False)
+            batch = self._batch([w], c, bulk=False)
+            self._run_checks(batch)
+            w.changes = {k: (w.old[k], v) for k, v in w.values.items() if v != w.old[k]}
+            if w.changes or w.owner != old["owner"]:
+                self.runtime.pipeline.run("persist", batch)
+                self.runtime.after_commit(c, batch)
+            return self.reader().get(record_id, conn=c)
+
+    def delete(self, record_id: int, expected_version: int | None = None,
+               conn: sa.Connection | None = None) -> dict:
+        return self._soft(record_id, "delete", expected_version, conn)
+
+    def restore(self, record_id: int, conn: sa.Connection | None = None) -> dict:
+        return self._soft(record_id, "restore", None, conn)
+
+    def history(self, record_id: int) -> list[dict]:
+        self.reader().get(record_id, include_deleted=True)  # 404, and later the permission check
+        from .audit import history
+
+        return history(self.runtime, self.app, self.entity, record_id, self.reader().scope.hidden)
+
+    # --- internals -------------------------------------------------------------------------------
+    def _create(self, rows: list[dict[str, Any]], conn, bulk: bool) -> list[int]:
+        writes = []
+        for data in rows:
+            if not isinstance(data, dict):
+                w = Write(op="create", input={}, values={})
+                w.error("", msg("记录应为对象", "a record must be an object"))
+            else:
+                w = Write(op="create", input=data, values={f.name: None for f in self.entity.fields})
+                self._parse_into(w, data, creating=True)
+            writes.append(w)
+        with self.runtime.transaction(conn) as c:
+            batch = self._batch(writes, c, bulk)
+            self._run_checks(batch)
+            for w in writes:
+                w.changes = {k: (None, v) for k, v in w.values.items() if v is not None}
+            self.runtime.pipeline.run("persist", batch)
+            self.runtime.after_commit(c, batch)
+            return [w.id for w in writes]
+
+    def _soft(self, record_id: int, op: str, expected_version: int | None, conn) -> dict:
+        with self.runtime.transaction(conn) as c:
+            old = self._load_for_write(c, record_id, deleted=(op == "restore"))
+            self._check_version(old, expected_version)
+            w = Write(op=op, input={}, values=self._field_values(old), old=self._field_values(old), row=old,
+                      id=record_id,
+                      version=old["version"], owner=old["owner"])
+            batch = self._batch([w], c, bulk=False)
+            self._run_checks(batch)
+            self.runtime.pipeline.run("persist", batch)
+            self.runtime.after_commit(c, batch)
+            return self.reader().get(record_id, include_deleted=True, conn=c)
+
+    def _batch(self, writes: list[Write], conn, bulk: bool) -> WriteBatch:
+        return WriteBatch(app=self.app, entity=self.entity, table=self.table, actor=self.actor,
+                          now=self.runtime.clock(), writes=writes, runtime=self.runtime, conn=conn, bulk=bulk)
+
+    def _run_checks(self, batch: WriteBatch) -> None:
+        p = self.runtime.pipeline
+        for stage in ("prepare", "check", "guard"):
+            p.run(stage, batch)
+        if batch.has_errors():
+            details = []
+            for i, w in enumerate(batch.writes):
+                for e in w.errors:
+                    details.append({**e, "path": f"[{i}].{e['path']}" if batch.bulk else e["path"]})
+            raise ValidationFailed("record.E422", msg("记录未通过校验", "the record did not pass validation"),
+                                   details)
+
+    def _parse_into(self, w: Write, data: dict[str, Any], creating: bool) -> None:
+        parsers, values = self.entity.parsers, w.values
+        for key, raw in data.items():
+            parse = parsers.get(key)
+            if parse is None:
+                if key == "owner":
+                    owner = _int_or_none(raw)
+                    if owner is None or owner <= 0:
+                        w.error(key, msg("应为用户 id", "must be a user id"))
+                    else:
+                        w.owner = owner
+                elif key in _SYSTEM or key in _WRITABLE_SYSTEM:
+                    if not (key == "version" and creating is False):
+                        w.error(key, msg("系统字段不可写", "system field cannot be written"))
+                else:
+                    w.error(key, msg(f"未知字段 '{key}'", f"unknown field '{key}'"))
+                continue
+            try:
+                values[key] = parse(raw)
+            except FieldValueError as e:
+                w.error(key, e.message)
+
+    def _load_for_write(self, conn, record_id: int, deleted: bool = False) -> dict:
+        t = self.table
+        q = sa.select(t).where(t.c.id == record_id,
+                               t.c.deleted_at.is_not(None) if deleted else t.c.deleted_at.is_(None))
+        if self.runtime.db.caps.row_locks:
+            q = q.with_for_update()
+        row = conn.execute(q).mappings().first()
+        if row is None:
+            raise NotFound("record.E404", msg(f"记录 {record_id} 不存在", f"record {record_id} not found"))
+        return dict(row)
+
+    def _check_version(self, old: dict, expected: int | None) -> None:
+        if expected is not None and expected != old["version"]:
+            raise Conflict("record.E409", msg(
+                f"记录已被他人修改 (当前版本 {old['version']}，你的版本 {expected})，请刷新后重试",
+                f"the record was changed by someone else (now version {old['version']}, yours {expected}); "
+                "reload and try again"), [{"path": "version", "message": msg("版本已过期", "stale version"),
+                                           "current": old["version"]}])
+
+    def _field_values(self, row: dict) -> dict[str, Any]:
+        return {f.name: row[f.column_name] for f in self.entity.fields}
+
+
+def _int_or_none(v: Any) -> int | None:
+    if isinstance(v, bool):
+        return None
+    try:
+        return int(v)
+    except (TypeError, ValueError):
+        return None

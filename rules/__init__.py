@@ -1,0 +1,1 @@
+"""The expression language (rules.expr) and, later, the rule engine."""
