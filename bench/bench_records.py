@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from engine.install import install_bundle  # noqa: E402
 from engine.runtime import open_runtime  # noqa: E402
+from engine.storage.database import normalise_url  # noqa: E402
 from engine.storage.tables import entity_table  # noqa: E402
 
 FIELDS = (
@@ -68,6 +69,13 @@ def main() -> None:
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp())
     url = args.db or f"sqlite:///{tmp / 'bench.db'}"
+    schema = None
+    if url.startswith("postgres"):  # a schema of its own, dropped afterwards
+        schema = "bench_records"
+        admin = sa.create_engine(normalise_url(url))
+        with admin.begin() as c:
+            c.exec_driver_sql(f"DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}")
+        url += ("&" if "?" in url else "?") + f"options=-csearch_path%3D{schema}"
     rt = open_runtime(url)
     install_bundle(rt, make_bundle(tmp / "bundle"))
     app = rt.app("bench")
@@ -106,6 +114,9 @@ def main() -> None:
     print(f"record service bulk  : {n / svc_s:>10,.0f} rows/s ({svc_s:.2f} s), audit entries: {audits}")
     print(f"ratio service/raw    : {raw_s / svc_s:.2f}  (goal >= 0.20)")
     rt.db.dispose()
+    if schema:
+        with admin.begin() as c:
+            c.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
 
 
 if __name__ == "__main__":

@@ -20,7 +20,8 @@ header{{background:#1f6feb;color:#fff;padding:16px 24px}} header h1{{margin:0;fo
 main{{max-width:960px;margin:24px auto;padding:0 16px}}
 .app{{background:#fff;border-radius:8px;box-shadow:0 1px 3px rgba(0,0,0,.08);padding:16px 20px;margin-bottom:16px}}
 .app h2{{margin:0 0 4px;font-size:18px}} .muted{{color:#909399;font-size:13px}}
-table{{width:100%;border-collapse:collapse;margin-top:12px}} td,th{{text-align:left;padding:8px;border-bottom:1px solid #ebeef5}}
+table{{width:100%;border-collapse:collapse;margin-top:12px}}
+td,th{{text-align:left;padding:8px;border-bottom:1px solid #ebeef5}}
 a{{color:#1f6feb;text-decoration:none}}
 </style></head>
 <body><header><h1>积木 Jimu</h1><div class="muted" style="color:#dbe7ff">无代码平台 · No-code platform</div></header>

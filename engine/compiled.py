@@ -10,19 +10,19 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from functools import partial
+from types import MappingProxyType
 from typing import Any, Callable, Mapping
 
 from rules.expr import types as T
 
 from .errors import JimuError, msg
 from .fieldtypes import FieldType, FieldTypeRegistry
+from .titles import title_paths
 
 SYSTEM_COLUMNS = ("id", "created_at", "created_by", "updated_at", "updated_by", "owner", "department",
                   "version", "deleted_at")
 _ASCII_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
-TITLE_PART = re.compile(r"\{([^{}]+)\}")
 
 
 def physical_name(name: str, prefix: str) -> str:
@@ -34,10 +34,6 @@ def physical_name(name: str, prefix: str) -> str:
 
 def content_hash(doc: Any) -> str:
     return hashlib.sha256(json.dumps(doc, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
-
-
-def title_paths(template: str) -> tuple[tuple[str, ...], ...]:
-    return tuple(tuple(p.strip().split(".")) for p in TITLE_PART.findall(template or ""))
 
 
 @dataclass(frozen=True)
@@ -149,7 +145,7 @@ def _compile_entity(app: str, doc: Mapping[str, Any], field_types: FieldTypeRegi
     for fd in doc.get("fields") or ():
         ftype = field_types.get(fd["type"])
         if ftype is None:
-            raise JimuError("bundle.E_TYPE", msg(f"未知字段类型 {fd['type']}", f"unknown field type {fd['type']}"))
+            raise JimuError("bundle.E044", msg(f"未知字段类型 {fd['type']}", f"unknown field type {fd['type']}"))
         fields.append(CompiledField(
             name=fd["name"],
             type_name=fd["type"],
@@ -166,7 +162,7 @@ def _compile_entity(app: str, doc: Mapping[str, Any], field_types: FieldTypeRegi
         ))
     by_name = MappingProxyType({f.name: f for f in fields})
     title = doc.get("title") or ""
-    tpaths = title_paths(title)
+    tpaths = tuple(tuple(p) for p in title_paths(title))  # checked at load: it parses
     if "searchable" in doc:
         searchable = tuple(tuple(s.split(".")) for s in doc["searchable"])
     else:

@@ -13,7 +13,6 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from .bundle.checker import check_bundle
-from .bundle.errors import BundleInvalid
 from .bundle.safe_zip import read_zip
 from .compiled import CompiledApp, compile_app, content_hash
 from .errors import JimuError, msg
@@ -36,10 +35,7 @@ class InstallResult:
 
 
 def install_bundle(runtime, path: str | os.PathLike, *, demo: bool = False, if_missing: bool = False) -> InstallResult:
-    result = check_bundle(path, runtime.field_types)
-    if result.errors:
-        raise BundleInvalid(result.errors)
-    src = result.source
+    src = check_bundle(path, runtime.field_types).raise_for_errors()
     compiled = compile_app(src.app, [d for _, d in src.entities], src.roles, runtime.field_types)
     apps = runtime.db.core["app"]
     with runtime.connect() as c:

@@ -17,7 +17,7 @@ from .fieldtypes import FieldTypeRegistry, kernel_field_types
 from .records import kernel_handlers
 from .records.pipeline import Pipeline, WriteBatch
 from .records.read_path import ReadPolicy, ReadRequest, ReadScope
-from .storage.database import Database, utcnow
+from .storage.database import WRITE_OPTION, Database, utcnow
 from .storage.tables import app_tables
 
 
@@ -75,7 +75,7 @@ class Runtime:
             else:
                 entry[kind] = body
         self.apps.clear()
-        for name, entry in docs.items():
+        for entry in docs.values():
             self.add_app(compile_app(entry["app"], entry["entities"], entry["roles"], self.field_types))
 
     # --- connections -----------------------------------------------------------------------------
@@ -95,6 +95,7 @@ class Runtime:
             yield conn
             return
         with self.db.engine.connect() as c:
+            c.execution_options(**{WRITE_OPTION: True})
             with c.begin():
                 yield c
             pending = c.info.pop("jimu_after_commit", [])

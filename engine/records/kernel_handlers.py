@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from ..errors import msg
 from ..fieldtypes import FieldValueError
+from ..storage.ids import allocate_ids
 from .pipeline import Pipeline, WriteBatch
 
 
@@ -111,8 +112,10 @@ def persist_rows(batch: WriteBatch) -> None:
             row.update(created_at=now, created_by=actor, updated_at=now, updated_by=actor,
                        owner=w.owner if w.owner is not None else actor, department=None, version=1)
             rows.append(row)
-        stmt = t.insert().returning(t.c.id, sort_by_parameter_order=True)
-        ids = batch.conn.execute(stmt, rows).scalars().all()
+        ids = allocate_ids(batch.conn, t, len(rows), batch.runtime.db.caps)
+        for row, i in zip(rows, ids):
+            row["id"] = i
+        batch.conn.execute(t.insert(), rows)
         for w, i in zip(creates, ids):
             w.id, w.version = i, 1
             if w.owner is None:

@@ -10,8 +10,9 @@ from typing import Any, Callable
 
 import sqlalchemy as sa
 
-from ..compiled import TITLE_PART, CompiledApp, CompiledEntity
+from ..compiled import CompiledApp, CompiledEntity
 from ..errors import NotFound, ValidationFailed, detail, msg
+from ..titles import render_title
 from .filters import filter_clause
 from .paths import PathJoiner
 
@@ -72,8 +73,9 @@ class RecordReader:
         with self.runtime.connect(conn) as c:
             row = c.execute(sa.select(t).where(*conds)).mappings().first()
             if row is None:
-                raise NotFound("record.E404", msg(f"{self.entity.label.get('zh', self.entity.name)} {record_id} 不存在",
-                                                  f"{self.entity.label.get('en', self.entity.name)} {record_id} not found"))
+                label = self.entity.label
+                raise NotFound("record.E404", msg(f"{label.get('zh', self.entity.name)} {record_id} 不存在",
+                                                  f"{label.get('en', self.entity.name)} {record_id} not found"))
             return self.dump([row], c)[0]
 
     def list(self, query: ListQuery, conn: sa.Connection | None = None) -> dict:
@@ -169,8 +171,7 @@ def titles(runtime, app: CompiledApp, entity: CompiledEntity, ids, conn: sa.Conn
         joiner.select_from()).where(table.c.id.in_(ids))
     out = {}
     for row in conn.execute(q):
-        shown = iter(_shown(row[i + 1], res) for i, res in enumerate(cols))
-        out[row[0]] = TITLE_PART.sub(lambda _m: next(shown), entity.title).strip()
+        out[row[0]] = render_title(entity.title, lambda n, row=row: _shown(row[n + 1], cols[n]))
     return out
 
 

@@ -13,10 +13,13 @@ class Capabilities:
     unicode_lower: bool  # lower() folds non-ASCII letters (False: a registered function does it)
     skip_locked: bool  # SELECT ... FOR UPDATE SKIP LOCKED
     row_locks: bool  # SELECT ... FOR UPDATE means something
+    single_writer: bool  # a write transaction holds the whole database's write lock (ids can be assigned)
 
 
-_SQLITE = Capabilities(exact_decimal=False, unicode_lower=False, skip_locked=False, row_locks=False)
-_POSTGRES = Capabilities(exact_decimal=True, unicode_lower=True, skip_locked=True, row_locks=True)
+_SQLITE = Capabilities(exact_decimal=False, unicode_lower=False, skip_locked=False, row_locks=False,
+                       single_writer=True)
+_POSTGRES = Capabilities(exact_decimal=True, unicode_lower=True, skip_locked=True, row_locks=True,
+                         single_writer=False)
 
 
 def capabilities(dialect) -> Capabilities:

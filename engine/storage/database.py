@@ -4,8 +4,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-from decimal import Decimal
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -50,14 +50,22 @@ def open_database(url: str | None = None) -> Database:
     engine = sa.create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         sa.event.listen(engine, "connect", _sqlite_on_connect)
-        # pysqlite's own transaction handling defers BEGIN; take it over so that a write
-        # transaction starts (and locks) when we say so
-        sa.event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+        sa.event.listen(engine, "begin", _sqlite_begin)
     md, core = core_metadata()
     db = Database(engine=engine, caps=capabilities(engine.dialect), core=core, core_md=md)
     md.create_all(engine)
     db.system_user_id = _ensure_system_user(db)
     return db
+
+
+def _sqlite_begin(conn) -> None:
+    """pysqlite's own transaction handling is off (see _sqlite_on_connect); a write transaction
+    takes the database's write lock when it starts, so its reads and its writes see one state and
+    ids can be assigned inside it; reads begin deferred and run beside it (WAL)."""
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE_OPTION) else "BEGIN")
+
+
+WRITE_OPTION = "jimu_write"
 
 
 def _sqlite_on_connect(dbapi_conn, _record) -> None:

@@ -1,0 +1,55 @@
+"""``check_bundle``: read, validate and cross-check a bundle, and hand back every problem at once."""
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from .cross_check import cross_check
+from .errors import BundleError, BundleInvalid
+from .safe_zip import ZipLimits
+from .schema_check import SchemaSet
+from .schemas import FieldTypesLike
+from .source import BundleSource, load_source
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    errors: tuple[BundleError, ...]
+    warnings: tuple[BundleError, ...]
+    source: BundleSource | None  # None when nothing could be read (no bundle, or a refused .zip)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def raise_for_errors(self) -> BundleSource:
+        """The source, for the compiler; ``BundleInvalid`` carrying every problem when there are errors."""
+        if self.errors or self.source is None:
+            raise BundleInvalid([*self.errors, *self.warnings])
+        return self.source
+
+
+def check_bundle(path: str | os.PathLike[str] | bytes, field_types: FieldTypesLike | None = None, *,
+                 external_entities: Iterable[str] = (), zip_limits: ZipLimits = ZipLimits()) -> CheckResult:
+    """Check the bundle at ``path`` (a folder, a .zip file, or .zip bytes) against the published schemas
+    and across its files. ``field_types`` defaults to the kernel's registry."""
+    if field_types is None:
+        from ..fieldtypes import kernel_field_types
+        field_types = kernel_field_types()
+    try:
+        source = load_source(path, zip_limits=zip_limits)
+    except BundleInvalid as e:
+        return CheckResult(tuple(e.errors), (), None)
+    schemas = SchemaSet.for_field_types(field_types)
+    schema_found = [e for doc in source.documents for e in schemas.check(doc)]
+    # the schema and the cross-check can fault the same value (a name too long for both): one report
+    faulted = {(e.file, e.path) for e in schema_found}
+    crossed = cross_check(source, field_types, external_entities)
+    found = [*source.problems, *schema_found, *(e for e in crossed if (e.file, e.path) not in faulted)]
+    order = {d.name: i for i, d in enumerate(source.documents)}
+    found.sort(key=lambda e: (order.get(e.file, -1 if e.file.startswith("app.") else len(order)), e.file,
+                              e.line if e.line is not None else 0))
+    errors = tuple(e for e in found if e.is_error)
+    return CheckResult(errors, tuple(e for e in found if not e.is_error), source)
+

@@ -1,0 +1,226 @@
+"""The published JSON Schemas (draft 2020-12) of the definition files, built here and written to
+engine/schemas/ by ``write_published()`` (a test keeps the committed files equal to the built ones).
+
+The entity schema depends on the field-type registry: each type adds an if/then branch that allows
+exactly the common field keys plus its own. A field of a type the registry does not know gets no
+branch, so the checker reports it once, as an unknown type, with a suggestion.
+
+Names are checked here only for length: a schema ``pattern`` is an ECMA-262 regex, where ``\\w`` is
+ASCII, so the Unicode identifier rule (Chinese names are valid) lives in the cross-checker.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Protocol
+
+DIALECT = "https://json-schema.org/draft/2020-12/schema"
+BASE_ID = "https://jimu.dev/schemas/"
+SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
+MAX_NAME_LENGTH = 63
+# semver.org's own expression, spelled with [0-9] so it means the same in every regex dialect
+SEMVER_PATTERN = (r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)"
+                  r"(?:-((?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*))*))?"
+                  r"(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$")
+NOT_BLANK_PATTERN = r"\S"
+
+
+class FieldTypeLike(Protocol):
+    """What the loader needs of a field type (engine.fieldtypes.FieldType has it)."""
+
+    name: str
+    options_schema: Mapping[str, Any]  # JSON Schema properties of the type's own keys
+    required_options: Any  # a sequence of key names
+
+    def references_entity(self, field_def: Mapping[str, Any]) -> str | None: ...
+
+
+class FieldTypesLike(Protocol):
+    def get(self, name: str) -> FieldTypeLike | None: ...
+    def names(self) -> list[str]: ...
+
+
+def _common_defs() -> dict[str, Any]:
+    return {
+        "name": {
+            "description": "An identifier: letters of any script, digits and _, not starting with a digit.",
+            "type": "string", "minLength": 1, "maxLength": MAX_NAME_LENGTH,
+        },
+        "text": {"type": "string", "minLength": 1, "pattern": NOT_BLANK_PATTERN},
+        "label": {
+            "description": "Text shown to people, in Chinese and English.",
+            "type": "object",
+            "required": ["zh", "en"],
+            "properties": {"zh": {"$ref": "#/$defs/text"}, "en": {"$ref": "#/$defs/text"}},
+            "additionalProperties": False,
+        },
+    }
+
+
+def _document(name: str, title: str, description: str, body: dict[str, Any]) -> dict[str, Any]:
+    props = body.pop("properties")
+    defs = body.pop("$defs", {})
+    return {
+        "$schema": DIALECT,
+        "$id": BASE_ID + name,
+        "title": title,
+        "description": description,
+        "type": "object",
+        **body,
+        # "$schema" lets an editor find the schema of a JSON definition file
+        "properties": {"$schema": {"type": "string"}, **props},
+        "additionalProperties": False,
+        "$defs": {**_common_defs(), **defs},
+    }
+
+
+def app_schema() -> dict[str, Any]:
+    return _document("app.schema.json", "Jimu app manifest", "app.yaml: an app's name, version and labels.", {
+        "required": ["app", "version", "label"],
+        "properties": {
+            "app": {"$ref": "#/$defs/name", "description": "The app's name."},
+            "version": {"type": "string", "pattern": SEMVER_PATTERN,
+                        "description": "A semantic version: 1.2.0."},
+            "label": {"$ref": "#/$defs/label"},
+            "description": {"$ref": "#/$defs/label"},
+            "depends": {
+                "description": "Apps this app needs, by name, optionally with a version requirement.",
+                "type": "array",
+                "items": {"oneOf": [
+                    {"$ref": "#/$defs/name"},
+                    {"type": "object", "required": ["app"], "additionalProperties": False,
+                     "properties": {"app": {"$ref": "#/$defs/name"}, "version": {"$ref": "#/$defs/text"}}},
+                ]},
+            },
+        },
+    })
+
+
+def roles_schema() -> dict[str, Any]:
+    return _document("roles.schema.json", "Jimu roles", "roles.yaml: the roles an app defines, by name.", {
+        "required": ["roles"],
+        "properties": {
+            "roles": {
+                "type": "object",
+                "propertyNames": {"$ref": "#/$defs/name"},
+                "additionalProperties": {"$ref": "#/$defs/role"},
+            },
+        },
+        "$defs": {
+            "role": {
+                "type": "object",
+                "required": ["label"],
+                "properties": {"label": {"$ref": "#/$defs/label"}, "description": {"$ref": "#/$defs/label"}},
+                "additionalProperties": False,
+            },
+        },
+    })
+
+
+COMMON_FIELD_KEYS: dict[str, Any] = {
+    "name": {"$ref": "#/$defs/name"},
+    "type": {"type": "string"},  # its examples are filled in from the registry
+    "label": {"$ref": "#/$defs/label"},
+    "required": {"type": "boolean"},
+    "default": {"description": "A constant, or an expression as a string.",
+                "type": ["string", "number", "boolean", "null"]},
+    "help": {"$ref": "#/$defs/label"},
+    "unique": {"type": "boolean"},
+    "index": {"type": "boolean"},
+    "readonly": {"type": "boolean"},
+}
+
+
+def entity_schema(field_types: FieldTypesLike) -> dict[str, Any]:
+    """The entity schema with one branch per registered field type."""
+    branches = []
+    for type_name in field_types.names():
+        ftype = field_types.get(type_name)
+        assert ftype is not None
+        branches.append({
+            "if": {"properties": {"type": {"const": type_name}}, "required": ["type"]},
+            "then": {
+                "properties": {**{k: True for k in COMMON_FIELD_KEYS}, **_plain(ftype.options_schema)},
+                "required": list(ftype.required_options),
+                "additionalProperties": False,
+            },
+        })
+    field_schema = {
+        "description": "A field: common keys, plus the keys of its type.",
+        "type": "object",
+        "required": ["name", "type", "label"],
+        "properties": {**COMMON_FIELD_KEYS,
+                       "type": {"type": "string", "examples": list(field_types.names())}},
+        "allOf": branches,
+    }
+    names = {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/name"}}
+    return _document("entity.schema.json", "Jimu entity", "entities/*.yaml: an entity, its fields, layout.", {
+        "required": ["entity", "label", "fields"],
+        "properties": {
+            "entity": {"$ref": "#/$defs/name"},
+            "label": {"$ref": "#/$defs/label"},
+            "description": {"$ref": "#/$defs/label"},
+            "title": {"$ref": "#/$defs/text",
+                      "description": "How a record is named: field names in braces, dotted through "
+                                     "relations, e.g. \"{number} {customer.name}\"."},
+            "fields": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/field"}},
+            "indexes": {"type": "array", "items": {
+                "type": "object", "required": ["fields"], "additionalProperties": False,
+                "properties": {"fields": names, "unique": {"type": "boolean"}},
+            }},
+            "layout": {
+                "type": "object", "additionalProperties": False,
+                "properties": {
+                    "sections": {"type": "array", "items": {"$ref": "#/$defs/section"}},
+                    "tabs": {"type": "array", "items": {
+                        "type": "object", "required": ["label", "sections"], "additionalProperties": False,
+                        "properties": {"label": {"$ref": "#/$defs/label"},
+                                       "sections": {"type": "array", "items": {"$ref": "#/$defs/section"}}},
+                    }},
+                },
+            },
+            "searchable": {"description": "Fields keyword search looks in; by default the title's fields.",
+                           "type": "array", "items": {"$ref": "#/$defs/text"}},
+        },
+        "$defs": {
+            "field": field_schema,
+            "section": {
+                "type": "object", "required": ["fields"], "additionalProperties": False,
+                "properties": {"label": {"$ref": "#/$defs/label"},
+                               "columns": {"type": "integer", "minimum": 1, "maximum": 4},
+                               "fields": {"type": "array", "items": {"$ref": "#/$defs/name"}}},
+            },
+        },
+    })
+
+
+def published_schemas(field_types: FieldTypesLike) -> dict[str, dict[str, Any]]:
+    return {"app.schema.json": app_schema(), "entity.schema.json": entity_schema(field_types),
+            "roles.schema.json": roles_schema()}
+
+
+def schema_text(schema: Mapping[str, Any]) -> str:
+    return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
+
+
+def write_published(directory: Path = SCHEMA_DIR, field_types: FieldTypesLike | None = None) -> list[Path]:
+    if field_types is None:
+        from ..fieldtypes import kernel_field_types
+        field_types = kernel_field_types()
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, schema in published_schemas(field_types).items():
+        (directory / name).write_text(schema_text(schema), encoding="utf-8")
+        written.append(directory / name)
+    return written
+
+
+def _plain(value: Any) -> Any:
+    """Registry fragments may be read-only mappings or tuples; a schema document is plain JSON."""
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
