@@ -76,7 +76,8 @@ COMPUTE = {
     'IF(amount >= 50000, "大额", "普通")': tier,
     "qty * price * (1 - discount)": lambda d: num(d["qty"] * d["price"] * (1 - d["discount"])),
     "ROUND(amount * 0.13, 2)": lambda d: num((d["amount"] * Decimal("0.13")).quantize(CENT, ROUND_HALF_UP)),
-    'AND(status = "won", amount > 1000)': lambda d: boolean(d["status"].lower() == "won" and d["amount"] > 1000),
+    'AND(status = "won", amount > 1000)':
+        lambda d: boolean(d["status"].lower() == "won" and d["amount"] > 1000),
     "customer.credit_limit - customer.receivable":
         lambda d: num(d["customer"]["credit_limit"] - d["customer"]["receivable"]),
     "amount > customer.credit_limit - customer.receivable":
@@ -116,8 +117,8 @@ def request(rnd: random.Random, formula: str) -> dict:
         "end": (start + dt.timedelta(days=rnd.randrange(1, 200))).isoformat(),
         "customer": {"name": "c", "credit_limit": rnd.randrange(10_000, 500_000),
                      "receivable": rnd.randrange(0, 100_000) / 100},
-        "lines": [{"product": "p", "qty": rnd.randrange(1, 9), "subtotal": rnd.randrange(100, 1_000_000) / 100}
-                  for _ in range(rnd.randrange(1, 6))],
+        "lines": [{"product": "p", "qty": rnd.randrange(1, 9),
+                   "subtotal": rnd.randrange(100, 1_000_000) / 100} for _ in range(rnd.randrange(1, 6))],
     }}
 
 

@@ -13,12 +13,13 @@ Value model (kept to plain Python objects so compiled code stays fast):
 from __future__ import annotations
 
 import datetime as _dt
-from decimal import Context, Decimal, InvalidOperation, ROUND_HALF_UP
+from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from typing import Any, Mapping
 
 # 28 significant digits, as the language promises; rounding half away from zero when a value is stored.
 DECIMAL_CONTEXT = Context(prec=28, rounding=ROUND_HALF_UP)
 MAX_TEXT_LENGTH = 32767  # Excel's cell limit; REPT and & refuse to build longer text
+MAX_EXPONENT = 308  # numbers read from text stay within Excel's range (about 1E308)
 ZERO = Decimal(0)
 ONE = Decimal(1)
 
@@ -78,8 +79,8 @@ def text_to_number(s: str) -> Decimal | None:
         d = Decimal(t)
     except InvalidOperation:
         return None
-    if not d.is_finite():
-        return None
+    if not d.is_finite() or (d and abs(d.adjusted()) > MAX_EXPONENT):
+        return None  # "1e999999999" is no number a formula should have to carry
     return d / 100 if pct else d
 
 
@@ -103,11 +104,14 @@ def to_number(v: Any) -> Decimal | ExcelError:
 
 
 def number_to_text(d: Decimal) -> str:
-    """Shortest exact form: 1.50 -> '1.5', 100 -> '100', -0 -> '0'."""
+    """Shortest exact form: 1.50 -> '1.5', 100 -> '100', -0 -> '0'. Beyond 1E±30 the exponent form
+    ('1.5E+40'), so a huge number never turns into a huge string."""
     if d == 0:
         return "0"
-    s = format(d.normalize(DECIMAL_CONTEXT), "f")
-    return s
+    if not d.is_finite() or abs(d.adjusted()) > DECIMAL_CONTEXT.Emax:
+        return str(d)
+    n = d.normalize(DECIMAL_CONTEXT)
+    return format(n, "f") if -30 <= n.adjusted() <= 30 else str(n)
 
 
 def to_text(v: Any) -> str | ExcelError:
@@ -185,6 +189,8 @@ def compare(a: Any, b: Any) -> int | ExcelError:
         if ka != kb:
             return -1 if ka < kb else 1
         return VALUE  # number against date: not comparable
+    elif ta not in _KIND_ORDER:
+        return VALUE  # lists, records: no order
     return (a > b) - (a < b)
 
 
