@@ -1,11 +1,10 @@
-"""The start page at ``/``: the installed apps and their entities with record counts, in Chinese and
-English. The end-user web app (lists, forms, inbox) replaces it; until then it shows what is served
-and where the API and its documentation are."""
+"""The start page at ``/``: the installed apps and their entities, in Chinese and English. It shows no
+data (it is readable before signing in); the end-user web app (lists, forms, inbox) replaces it.
+Until then it says what is served and where the API and its documentation are."""
 from __future__ import annotations
 
 import html
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
@@ -34,21 +33,17 @@ a{{color:#1f6feb;text-decoration:none}}
 def home(request: Request) -> HTMLResponse:
     rt = request.app.state.runtime
     parts = []
-    with rt.connect() as c:
-        for name in sorted(rt.apps):
-            app = rt.apps[name].compiled
-            rows = []
-            for e in app.entities.values():
-                t = rt.table(app.name, e.name)
-                n = c.execute(sa.select(sa.func.count()).select_from(t).where(t.c.deleted_at.is_(None))).scalar()
-                url = f"/api/v1/records/{app.name}/{e.name}"
-                rows.append(f"<tr><td>{_esc(e.label.get('zh'))} · {_esc(e.label.get('en'))}</td>"
-                            f"<td>{n}</td><td><a href=\"{_esc(url)}\">{_esc(url)}</a></td></tr>")
-            parts.append(
-                f"<section class=\"app\"><h2>{_esc(app.label.get('zh'))} · {_esc(app.label.get('en'))}</h2>"
-                f"<div class=\"muted\">{_esc(app.name)} {_esc(app.version)}</div>"
-                f"<table><tr><th>实体 Entity</th><th>记录 Records</th><th>API</th></tr>{''.join(rows)}</table>"
-                "</section>")
+    for name in sorted(rt.apps):
+        app = rt.apps[name].compiled
+        rows = []
+        for e in app.entities.values():
+            url = f"/api/v1/records/{app.name}/{e.name}"
+            rows.append(f"<tr><td>{_esc(e.label.get('zh'))} · {_esc(e.label.get('en'))}</td>"
+                        f"<td><code>{_esc(url)}</code></td></tr>")
+        parts.append(
+            f"<section class=\"app\"><h2>{_esc(app.label.get('zh'))} · {_esc(app.label.get('en'))}</h2>"
+            f"<div class=\"muted\">{_esc(app.name)} {_esc(app.version)}</div>"
+            f"<table><tr><th>实体 Entity</th><th>API</th></tr>{''.join(rows)}</table></section>")
     if not parts:
         parts.append("<section class=\"app\">尚未安装应用。No app installed yet: "
                      "<code>jimu install apps/sales_erp --demo</code></section>")

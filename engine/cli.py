@@ -32,6 +32,9 @@ def _parser() -> argparse.ArgumentParser:
 
     e = sub.add_parser("eval", help="evaluate an expression / 计算表达式", add_help=False)
     e.add_argument("rest", nargs=argparse.REMAINDER)
+
+    u = sub.add_parser("users", help="add users, set passwords, make API tokens / 用户与令牌", add_help=False)
+    u.add_argument("rest", nargs=argparse.REMAINDER)
     return p
 
 
@@ -41,6 +44,10 @@ def main(argv: list[str] | None = None) -> int:
         from rules.expr.eval_cli import main as eval_main
 
         return eval_main(argv[1:])
+    if argv and argv[0] == "users":  # so does `jimu users` (add, passwd, token, list)
+        from .identity.users_cli import main as users_main
+
+        return users_main(argv[1:])
     args = _parser().parse_args(argv)
     if args.command is None:
         _parser().print_help()
@@ -68,7 +75,10 @@ def _install(args) -> int:
         print(f"error: {e.code}: {e.message['zh']} / {e.message['en']}", file=sys.stderr)
         for d in e.details:
             m = d.get("message", {})
-            print(f"  {d.get('path', '')}: {m.get('zh', '')} / {m.get('en', '')}", file=sys.stderr)
+            where = f"{d['file']}:{d.get('path', '')}" if d.get("file") else d.get("path", "")
+            line = f" (line {d['line']})" if d.get("line") else ""
+            warn = "warning: " if d.get("severity") == "warning" else ""
+            print(f"  {warn}{where}: {m.get('zh', '')} / {m.get('en', '')}{line}", file=sys.stderr)
         return 1
     finally:
         rt.db.dispose()
@@ -80,9 +90,15 @@ def _serve(args) -> int:
     import uvicorn
 
     from .api.app import create_app
+    from .identity.bootstrap import ensure_admin
     from .runtime import open_runtime
 
     rt = open_runtime(args.db)
+    first_admin = ensure_admin(rt)
+    if first_admin:  # the only time this password is shown: the database keeps only its hash
+        login, password = first_admin
+        print(f"管理员账号 {login} 密码 {password} (请登录后用 jimu users passwd {login} 修改)\n"
+              f"admin account {login}, password {password} (change it with: jimu users passwd {login})", flush=True)
     print(f"Jimu {__version__} serving {', '.join(sorted(rt.apps)) or 'no apps'} on http://{args.host}:{args.port}"
           f"  (database: {rt.db.engine.url.render_as_string(hide_password=True)})", flush=True)
     uvicorn.run(create_app(rt), host=args.host, port=args.port, log_level=os.environ.get("JIMU_LOG_LEVEL", "info"))

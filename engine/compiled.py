@@ -22,6 +22,9 @@ from .titles import title_paths
 
 SYSTEM_COLUMNS = ("id", "created_at", "created_by", "updated_at", "updated_by", "owner", "department",
                   "version", "deleted_at")
+SYSTEM_FIELD_TYPES = {"id": T.NUMBER, "owner": T.NUMBER, "created_by": T.NUMBER, "updated_by": T.NUMBER,
+                      "department": T.NUMBER, "version": T.NUMBER, "created_at": T.DATETIME,
+                      "updated_at": T.DATETIME}
 _ASCII_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
 
@@ -103,7 +106,7 @@ class CompiledApp:
         ent = self.entities[entity]
 
         def fields() -> dict[str, T.Type]:
-            out: dict[str, T.Type] = {"id": T.NUMBER}
+            out: dict[str, T.Type] = dict(SYSTEM_FIELD_TYPES)
             for f in ent.fields:
                 out[f.name] = (self.record_type(f.relation_to) if f.relation_to
                                else f.ftype.expr_type(f.definition))

@@ -21,11 +21,22 @@ from .storage.database import WRITE_OPTION, Database, utcnow
 from .storage.tables import app_tables
 
 
+def register_identity(rt: "Runtime") -> None:
+    """Identity joins the kernel the way every engine does: a read policy and pipeline handlers."""
+    from .identity.ownership import assign_department
+    from .identity.permissions import check_write_permissions, permission_policy
+
+    rt.read_policies.append(permission_policy)
+    rt.pipeline.on("prepare", assign_department)
+    rt.pipeline.on("check", check_write_permissions)
+
+
 @dataclass
 class InstalledApp:
     compiled: CompiledApp
     metadata: sa.MetaData
     tables: dict[str, sa.Table]
+    grants: dict = field(default_factory=dict)  # entity -> role -> identity.permissions.Grant
 
 
 @dataclass
@@ -37,13 +48,26 @@ class Runtime:
     read_policies: list[ReadPolicy] = field(default_factory=list)
     clock: Callable[[], dt.datetime] = utcnow
     apps: dict[str, InstalledApp] = field(default_factory=dict)
+    public_paths: set[str] = field(default_factory=set)  # API paths open without sign-in (inbound hooks)
+    bypass_noted: dict = field(default_factory=dict)  # (admin, entity) -> when the event log last heard of it
 
     def __post_init__(self) -> None:
         if self.functions is None:
-            from rules.expr import standard_registry
+            from .expressions import platform_registry
 
-            self.functions = standard_registry()
+            self.functions = platform_registry(self.profile_field_types)
         kernel_handlers.register(self.pipeline)
+        register_identity(self)
+
+    def profile_field_types(self) -> dict:
+        """Profile fields of users that installed apps declare (``user_fields`` in app.yaml)."""
+        out = {}
+        for inst in self.apps.values():
+            for fd in inst.compiled.documents["app"].get("user_fields") or ():
+                ftype = self.field_types.get(fd.get("type"))
+                if ftype is not None:
+                    out[fd["name"]] = ftype.expr_type(fd)
+        return out
 
     # --- apps ------------------------------------------------------------------------------------
     def app(self, name: str) -> CompiledApp:
@@ -57,9 +81,13 @@ class Runtime:
         return self.apps[app].tables[entity]
 
     def add_app(self, compiled: CompiledApp) -> InstalledApp:
+        from .identity.permissions import compile_grants
+
         md = sa.MetaData()
         inst = InstalledApp(compiled, md, app_tables(compiled, md))
         self.apps[compiled.name] = inst
+        # checked at load (the bundle checker reports these problems); here they cannot occur
+        inst.grants, _problems = compile_grants(compiled, self.functions)
         return inst
 
     def load_installed(self) -> None:
@@ -108,17 +136,18 @@ class Runtime:
 
     # --- reads -----------------------------------------------------------------------------------
     def read_scope(self, req: ReadRequest) -> ReadScope:
-        """Combine the registered read policies: every policy's row filter applies, and a field is
-        hidden if any policy hides it. With no policy (the kernel alone) everything is readable."""
-        wheres, hidden = [], set()
+        """Combine the registered read policies: every policy's row filter applies, a field is hidden
+        if any policy hides it, and per-row masks are kept (identity's role union is one policy)."""
+        wheres, hidden, masks = [], set(), []
         for policy in self.read_policies:
             s = policy(req)
             if s.where is not None:
                 wheres.append(s.where)
             hidden |= s.hidden
-        return ReadScope(sa.and_(*wheres) if wheres else None, frozenset(hidden))
+            masks.extend(s.masks)
+        return ReadScope(sa.and_(*wheres) if wheres else None, frozenset(hidden), tuple(masks))
 
-    def records(self, app: str, entity: str, actor: int | None = None):
+    def records(self, app: str, entity: str, actor=None):
         from .records.service import RecordService
 
         return RecordService(self, app, entity, actor)

@@ -30,7 +30,7 @@ def seed_files_in_folder(bundle: Path) -> dict[str, bytes]:
     return {f"seed/{p.name}": p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
 
 
-def parse_seed_files(files: dict[str, bytes], demo: bool) -> list[tuple[str, dict[str, list[dict]]]]:
+def parse_seed_files(files: dict[str, bytes], demo: bool) -> list[tuple[str, dict[str, Any]]]:
     """Seed documents in name order; demo files only when ``demo``. JSON is YAML here too."""
     out = []
     for name in sorted(files):
@@ -44,26 +44,31 @@ def parse_seed_files(files: dict[str, bytes], demo: bool) -> list[tuple[str, dic
             raise JimuError("seed.E004", msg(f"{name}: 应有 records 映射", f"{name}: must hold a records mapping"))
         if doc.get("demo") and not demo:
             continue
-        out.append((name, doc.get("records") or {}))
+        out.append((name, doc))
     return out
 
 
-def load_seed(runtime, app: CompiledApp, files: list[tuple[str, dict[str, list[dict]]]],
+def load_seed(runtime, app: CompiledApp, files: list[tuple[str, dict[str, Any]]],
               conn: sa.Connection) -> dict[str, int]:
-    """Insert every seed record inside the caller's transaction; returns counts per entity."""
+    """Insert the organisation, then every seed record, inside the caller's transaction; returns
+    counts per entity. A record's ``owner`` is a user's login."""
+    from .identity.org_seed import load_org, user_id_by_login
+
+    counts = {k: v for k, v in load_org(runtime, app.name, files, conn).items() if v}
     merged: dict[str, list[tuple[str, dict]]] = {}
-    for fname, records in files:
-        for entity, rows in records.items():
+    for fname, doc in files:
+        for entity, rows in (doc.get("records") or {}).items():
             if entity not in app.entities:
                 raise JimuError("seed.E001", msg(f"{fname}: 没有实体 '{entity}'", f"{fname}: no entity '{entity}'"))
             merged.setdefault(entity, []).extend((fname, r) for r in rows or ())
     keys: dict[str, tuple[str, int]] = {}
-    counts = {}
     for entity in _order(app, merged):
         rows, key_of = [], []
         for fname, r in merged[entity]:
             r = dict(r)
             key_of.append(r.pop("_key", None))
+            if isinstance(r.get("owner"), str):
+                r["owner"] = user_id_by_login(conn, runtime, r["owner"], fname)
             rows.append({k: _resolve(v, keys, fname, entity) for k, v in r.items()})
         try:
             ids = runtime.records(app.name, entity).create_many(rows, conn=conn)

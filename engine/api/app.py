@@ -8,7 +8,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from .. import __version__
 from ..errors import JimuError
 from ..runtime import Runtime
-from . import meta, records
+from . import admin, auth, meta, records
+from .authn import install_authentication
 from .jsonio import JimuJSONResponse
 
 
@@ -16,8 +17,11 @@ def create_app(runtime: Runtime) -> FastAPI:
     app = FastAPI(title="Jimu 积木", version=__version__, default_response_class=JimuJSONResponse,
                   description="A no-code platform engine. 无代码平台引擎。")
     app.state.runtime = runtime
+    install_authentication(app, runtime)  # every /api/ request is authenticated before it is routed
+    app.include_router(auth.router)
     app.include_router(meta.router)
     app.include_router(records.router)
+    app.include_router(admin.router)
     try:
         from designer.home import router as home_router
     except ImportError:  # the web front end is optional for an API-only deployment

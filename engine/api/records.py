@@ -7,6 +7,7 @@ import simplejson
 from fastapi import APIRouter, Depends, Query, Request
 
 from ..errors import ValidationFailed, msg
+from ..identity.actor import Actor
 from ..records.read_path import ListQuery, RecordReader
 from ..runtime import Runtime
 from .deps import get_actor, get_runtime
@@ -17,7 +18,7 @@ router = APIRouter(prefix="/api/v1/records", tags=["records"], default_response_
 _BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}}}
 
 
-def _reader(rt: Runtime, app: str, entity: str, actor: int) -> RecordReader:
+def _reader(rt: Runtime, app: str, entity: str, actor: Actor) -> RecordReader:
     a = rt.app(app)
     return RecordReader(rt, a, a.entity(entity), actor)
 
@@ -30,7 +31,7 @@ def list_records(
     page: int = 1, page_size: int = 20,
     q: str | None = Query(None, description="keyword search over the title fields"),
     deleted: bool = Query(False, description="list deleted records instead (to restore them)"),
-    rt: Runtime = Depends(get_runtime), actor: int = Depends(get_actor),
+    rt: Runtime = Depends(get_runtime), actor: Actor = Depends(get_actor),
 ) -> Any:
     filters: dict = {}
     if filter:
@@ -47,9 +48,19 @@ def list_records(
     return JimuJSONResponse(_reader(rt, app, entity, actor).list(query))
 
 
+@router.get("/{app}/{entity}/picker", summary="Choose a record: ids and titles / 关联记录选择")
+def picker(app: str, entity: str, q: str | None = None, page: int = 1, page_size: int = 20,
+           rt: Runtime = Depends(get_runtime), actor: Actor = Depends(get_actor)) -> Any:
+    """What a relation field's picker lists: the records the user may read, searched by keyword."""
+    listed = _reader(rt, app, entity, actor).list(ListQuery(q=q, page=page, page_size=page_size,
+                                                            sort=["-updated_at"]))
+    return JimuJSONResponse({"items": [{"id": i["id"], "title": i["title"]} for i in listed["items"]],
+                             "total": listed["total"]})
+
+
 @router.post("/{app}/{entity}", status_code=201, summary="Create a record / 新建记录", openapi_extra=_BODY)
 async def create_record(app: str, entity: str, request: Request, rt: Runtime = Depends(get_runtime),
-                        actor: int = Depends(get_actor)) -> Any:
+                        actor: Actor = Depends(get_actor)) -> Any:
     body = await json_body(request)
     if not isinstance(body, dict):
         raise ValidationFailed("request.E003", msg("请求体应为对象", "the body must be an object"))
@@ -60,7 +71,7 @@ async def create_record(app: str, entity: str, request: Request, rt: Runtime = D
              openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
                  "schema": {"type": "array", "items": {"type": "object"}}}}}})
 async def bulk_create(app: str, entity: str, request: Request, rt: Runtime = Depends(get_runtime),
-                      actor: int = Depends(get_actor)) -> Any:
+                      actor: Actor = Depends(get_actor)) -> Any:
     body = await json_body(request)
     if not isinstance(body, list):
         raise ValidationFailed("request.E003", msg("请求体应为数组", "the body must be an array"))
@@ -70,14 +81,14 @@ async def bulk_create(app: str, entity: str, request: Request, rt: Runtime = Dep
 
 @router.get("/{app}/{entity}/{record_id}", summary="Read a record / 读取记录")
 def get_record(app: str, entity: str, record_id: int, rt: Runtime = Depends(get_runtime),
-               actor: int = Depends(get_actor)) -> Any:
+               actor: Actor = Depends(get_actor)) -> Any:
     return JimuJSONResponse(_reader(rt, app, entity, actor).get(record_id))
 
 
 @router.patch("/{app}/{entity}/{record_id}", summary="Update fields (send the version you read) / 修改记录",
               openapi_extra=_BODY)
 async def update_record(app: str, entity: str, record_id: int, request: Request,
-                        rt: Runtime = Depends(get_runtime), actor: int = Depends(get_actor)) -> Any:
+                        rt: Runtime = Depends(get_runtime), actor: Actor = Depends(get_actor)) -> Any:
     body = await json_body(request)
     if not isinstance(body, dict):
         raise ValidationFailed("request.E003", msg("请求体应为对象", "the body must be an object"))
@@ -86,17 +97,17 @@ async def update_record(app: str, entity: str, record_id: int, request: Request,
 
 @router.delete("/{app}/{entity}/{record_id}", summary="Delete (restorable) / 删除 (可恢复)")
 def delete_record(app: str, entity: str, record_id: int, version: int | None = None,
-                  rt: Runtime = Depends(get_runtime), actor: int = Depends(get_actor)) -> Any:
+                  rt: Runtime = Depends(get_runtime), actor: Actor = Depends(get_actor)) -> Any:
     return JimuJSONResponse(rt.records(app, entity, actor).delete(record_id, expected_version=version))
 
 
 @router.post("/{app}/{entity}/{record_id}/restore", summary="Restore a deleted record / 恢复记录")
 def restore_record(app: str, entity: str, record_id: int, rt: Runtime = Depends(get_runtime),
-                   actor: int = Depends(get_actor)) -> Any:
+                   actor: Actor = Depends(get_actor)) -> Any:
     return JimuJSONResponse(rt.records(app, entity, actor).restore(record_id))
 
 
 @router.get("/{app}/{entity}/{record_id}/history", summary="Change history / 变更历史")
 def record_history(app: str, entity: str, record_id: int, rt: Runtime = Depends(get_runtime),
-                   actor: int = Depends(get_actor)) -> Any:
+                   actor: Actor = Depends(get_actor)) -> Any:
     return JimuJSONResponse({"items": rt.records(app, entity, actor).history(record_id)})

@@ -49,6 +49,8 @@ bundle.E050    an index names a field that does not exist
 bundle.E051    ``searchable`` names a field that does not exist (or a path through a non-relation)
 bundle.E052    a role name defined twice in roles.yaml
 bundle.E053    ``depends`` names the app itself
+bundle.E054    roles.yaml grants something that does not check: an unknown entity or field, or a scope
+               expression that does not type-check or cannot become a database condition
 bundle.W001    unknown top-level file or folder, ignored (warning)
 bundle.W002    a file in entities/ that is not .yaml/.yml/.json, or in a sub-folder, ignored (warning)
 bundle.W003    a field placed twice in the layout (warning)

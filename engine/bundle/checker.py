@@ -50,6 +50,33 @@ def check_bundle(path: str | os.PathLike[str] | bytes, field_types: FieldTypesLi
     order = {d.name: i for i, d in enumerate(source.documents)}
     found.sort(key=lambda e: (order.get(e.file, -1 if e.file.startswith("app.") else len(order)), e.file,
                               e.line if e.line is not None else 0))
+    if not any(e.is_error for e in found):
+        found.extend(_grant_problems(source, field_types))
     errors = tuple(e for e in found if e.is_error)
     return CheckResult(errors, tuple(e for e in found if not e.is_error), source)
+
+
+def _grant_problems(source: BundleSource, field_types) -> list[BundleError]:
+    """What roles.yaml grants, checked against the compiled entities: entities and fields exist,
+    scope expressions type-check (CURRENT_USER() included) and can become a database condition."""
+    from ..compiled import compile_app
+    from ..expressions import platform_registry
+    from ..identity.permissions import compile_grants
+    from .errors import problem
+
+    doc = source.roles_document
+    if doc is None or not isinstance(doc.data, dict):
+        return []
+    app = compile_app(source.app, [d for _, d in source.entities], source.roles, field_types)
+
+    def profile_fields():
+        out = {}
+        for fd in source.app.get("user_fields") or ():
+            ftype = field_types.get(fd.get("type"))
+            if ftype is not None:
+                out[fd["name"]] = ftype.expr_type(fd)
+        return out
+
+    _grants, problems = compile_grants(app, platform_registry(profile_fields))
+    return [problem("bundle.E054", doc.name, parts, doc.line_of(parts), zh, en) for parts, zh, en in problems]
 

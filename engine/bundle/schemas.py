@@ -93,6 +93,15 @@ def app_schema() -> dict[str, Any]:
                      "properties": {"app": {"$ref": "#/$defs/name"}, "version": {"$ref": "#/$defs/text"}}},
                 ]},
             },
+            "user_fields": {
+                "description": "Profile fields every user gets (region, sales team...): CURRENT_USER().region.",
+                "type": "array",
+                "items": {"type": "object", "required": ["name", "type", "label"],
+                          "properties": {"name": {"$ref": "#/$defs/name"},
+                                         "type": {"enum": ["text", "select", "number"]},
+                                         "label": {"$ref": "#/$defs/label"}, "options": {"type": "array"}},
+                          "additionalProperties": False},
+            },
         },
     })
 
@@ -111,8 +120,38 @@ def roles_schema() -> dict[str, Any]:
             "role": {
                 "type": "object",
                 "required": ["label"],
-                "properties": {"label": {"$ref": "#/$defs/label"}, "description": {"$ref": "#/$defs/label"}},
+                "properties": {
+                    "label": {"$ref": "#/$defs/label"},
+                    "description": {"$ref": "#/$defs/label"},
+                    "entities": {
+                        "description": "What the role may do, per entity.",
+                        "type": "object",
+                        "propertyNames": {"$ref": "#/$defs/name"},
+                        "additionalProperties": {"$ref": "#/$defs/grant"},
+                    },
+                },
                 "additionalProperties": False,
+            },
+            "grant": {
+                "type": "object",
+                "properties": {
+                    "create": {"type": "boolean"},
+                    "read": {"$ref": "#/$defs/scope"},
+                    "update": {"$ref": "#/$defs/scope"},
+                    "delete": {"$ref": "#/$defs/scope"},
+                    "export": {"type": "boolean"},
+                    "import": {"type": "boolean"},
+                    "print": {"type": "boolean"},
+                    "hidden": {"type": "array", "items": {"$ref": "#/$defs/name"}},
+                    "readonly": {"type": "array", "items": {"$ref": "#/$defs/name"}},
+                },
+                "additionalProperties": False,
+            },
+            "scope": {
+                "description": "Which rows: all, own, department, department_tree, none, true/false, "
+                               "or an expression such as \"region = CURRENT_USER().region\".",
+                "type": ["boolean", "string"],
+                "minLength": 1,
             },
         },
     })

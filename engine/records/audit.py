@@ -12,7 +12,7 @@ def write_audit(batch: WriteBatch) -> None:
     for w in batch.writes:
         # stored values as they are; the JSON column writes decimals as exact text, dates as ISO
         changes = {name: [old, new] for name, (old, new) in w.changes.items()}
-        rows.append({"at": batch.now, "actor": batch.actor, "app": batch.app.name, "entity": batch.entity.name,
+        rows.append({"at": batch.now, "actor": batch.actor.user_id, "app": batch.app.name, "entity": batch.entity.name,
                      "record_id": w.id, "action": w.op, "version": w.version, "changes": changes})
     if rows:
         batch.conn.execute(batch.runtime.db.core["audit"].insert(), rows)

@@ -102,7 +102,7 @@ def check_unique(batch: WriteBatch) -> None:
 
 
 def persist_rows(batch: WriteBatch) -> None:
-    t, ent, now, actor = batch.table, batch.entity, batch.now, batch.actor
+    t, ent, now, actor = batch.table, batch.entity, batch.now, batch.actor.user_id
     creates = [w for w in batch.writes if w.op == "create"]
     if creates:
         cols = [(f.name, f.column_name) for f in ent.fields]
@@ -110,7 +110,7 @@ def persist_rows(batch: WriteBatch) -> None:
         for w in creates:
             row = {c: w.values.get(n) for n, c in cols}
             row.update(created_at=now, created_by=actor, updated_at=now, updated_by=actor,
-                       owner=w.owner if w.owner is not None else actor, department=None, version=1)
+                       owner=w.owner if w.owner is not None else actor, department=w.department, version=1)
             rows.append(row)
         ids = allocate_ids(batch.conn, t, len(rows), batch.runtime.db.caps)
         for row, i in zip(rows, ids):
@@ -128,6 +128,7 @@ def persist_rows(batch: WriteBatch) -> None:
             values.update({ent.by_name[k].column_name: new for k, (_, new) in w.changes.items()})
             if w.owner != w.row["owner"]:
                 values["owner"] = w.owner
+                values["department"] = w.department
                 w.changes["owner"] = (w.row["owner"], w.owner)
         elif w.op == "delete":
             values["deleted_at"] = now

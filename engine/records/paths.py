@@ -31,14 +31,22 @@ class PathJoiner:
     app: object
     entity: CompiledEntity
     table: sa.Table
+    actor: object = None  # when set, every related record joined must be readable by this actor
     _aliases: dict[tuple[str, ...], sa.Table] = field(default_factory=dict)
     _joins: list[tuple[sa.Table, sa.ColumnElement]] = field(default_factory=list)
+    _hidden: dict[tuple[str, ...], frozenset[str]] = field(default_factory=dict)
 
     def resolve(self, path: str | tuple[str, ...], *, where: str = "filter") -> Resolved:
+        """The column of a path. Through a relation, a related record the actor may not read joins
+        as nothing, and a field hidden from them there is unknown, so no path reveals either."""
         parts = tuple(path.split(".")) if isinstance(path, str) else path
         entity, table = self.entity, self.table
         for i, name in enumerate(parts):
             last = i == len(parts) - 1
+            if i > 0 and name in self._hidden.get(parts[:i], ()):
+                raise ValidationFailed("query.E001", _unknown(".".join(parts)),
+                                       [detail(where, f"未知字段 '{'.'.join(parts)}'",
+                                               f"unknown field '{'.'.join(parts)}'")])
             f = entity.field(name)
             if f is None and name in SYSTEM_FIELD_TYPES and last:
                 return Resolved(table.c[name], None, SYSTEM_FIELD_TYPES[name])
@@ -57,7 +65,15 @@ class PathJoiner:
             if alias is None:
                 alias = self.runtime.table(self.app.name, target.name).alias(f"j{len(self._aliases)}")
                 self._aliases[prefix] = alias
-                self._joins.append((alias, alias.c.id == table.c[f.column_name]))
+                on = alias.c.id == table.c[f.column_name]
+                if self.actor is not None:
+                    from .read_path import ReadRequest
+
+                    scope = self.runtime.read_scope(ReadRequest(self.runtime, self.app, target, alias, self.actor))
+                    if scope.where is not None:
+                        on = sa.and_(on, scope.where)
+                    self._hidden[prefix] = scope.hidden
+                self._joins.append((alias, on))
             entity, table = target, alias
         raise ValidationFailed("query.E001", _unknown(".".join(parts)))  # empty path
 

@@ -35,6 +35,7 @@ class Write:
     changes: dict[str, tuple[Any, Any]] = field(default_factory=dict)  # field -> (old, new)
     version: int = 1
     owner: int | None = None
+    department: int | None = None  # the owner's department (set in prepare by the identity engine)
 
     def error(self, path: str, message: dict[str, str], code: str | None = None) -> None:
         d: dict[str, Any] = {"path": path, "message": message}
@@ -48,7 +49,7 @@ class WriteBatch:
     app: CompiledApp
     entity: CompiledEntity
     table: sa.Table
-    actor: int
+    actor: Any  # the acting identity.actor.Actor
     now: dt.datetime
     writes: list[Write]
     runtime: Any  # the Runtime; typed loosely to keep this module free of an import cycle

@@ -14,7 +14,7 @@ from ..compiled import CompiledApp, CompiledEntity
 from ..errors import NotFound, ValidationFailed, detail, msg
 from ..titles import render_title
 from .filters import filter_clause
-from .paths import PathJoiner
+from .paths import PathJoiner, Resolved
 
 MAX_PAGE_SIZE = 500
 SYSTEM_OUT = ("created_at", "created_by", "updated_at", "updated_by", "owner", "department", "version",
@@ -23,8 +23,22 @@ SYSTEM_OUT = ("created_at", "created_by", "updated_at", "updated_by", "owner", "
 
 @dataclass(frozen=True)
 class ReadScope:
+    """``where`` filters rows (None: all). ``hidden`` fields are never shown, filtered, sorted or
+    searched on. With ``masks`` (condition, hidden fields) a row hides only the fields hidden by every
+    condition that admits it: a field shows on a row if some role admitting the row shows it."""
+
     where: sa.ColumnElement | None = None
     hidden: frozenset[str] = frozenset()
+    masks: tuple[tuple[sa.ColumnElement, frozenset[str]], ...] = ()
+
+    def mask_columns(self) -> list[sa.ColumnElement]:
+        return [sa.case((cond, 1), else_=0).label(f"_mask{i}") for i, (cond, _) in enumerate(self.masks)]
+
+    def hidden_on(self, row) -> frozenset[str]:
+        if not self.masks:
+            return self.hidden
+        admitting = [h for i, (_, h) in enumerate(self.masks) if row[f"_mask{i}"]]
+        return frozenset.intersection(*admitting) if admitting else self.hidden
 
 
 @dataclass
@@ -33,7 +47,7 @@ class ReadRequest:
     app: CompiledApp
     entity: CompiledEntity
     table: sa.FromClause
-    actor: int
+    actor: Any  # identity.actor.Actor
 
 
 ReadPolicy = Callable[[ReadRequest], ReadScope]
@@ -50,7 +64,7 @@ class ListQuery:
 
 
 class RecordReader:
-    def __init__(self, runtime, app: CompiledApp, entity: CompiledEntity, actor: int) -> None:
+    def __init__(self, runtime, app: CompiledApp, entity: CompiledEntity, actor) -> None:
         self.runtime, self.app, self.entity, self.actor = runtime, app, entity, actor
         self.table = runtime.table(app.name, entity.name)
         self.scope = runtime.read_scope(ReadRequest(runtime, app, entity, self.table, actor))
@@ -71,7 +85,7 @@ class RecordReader:
         if self.scope.where is not None:
             conds.append(self.scope.where)
         with self.runtime.connect(conn) as c:
-            row = c.execute(sa.select(t).where(*conds)).mappings().first()
+            row = c.execute(sa.select(t, *self.scope.mask_columns()).where(*conds)).mappings().first()
             if row is None:
                 label = self.entity.label
                 raise NotFound("record.E404", msg(f"{label.get('zh', self.entity.name)} {record_id} 不存在",
@@ -83,7 +97,7 @@ class RecordReader:
             raise ValidationFailed("query.E003", msg("分页参数有误", "invalid paging"),
                                    [detail("page_size", f"每页 1 到 {MAX_PAGE_SIZE} 条",
                                            f"page_size must be 1 to {MAX_PAGE_SIZE}")])
-        joiner = PathJoiner(self.runtime, self.app, self.entity, self.table)
+        joiner = PathJoiner(self.runtime, self.app, self.entity, self.table, self.actor)
         conds = self._base(joiner, query.deleted)
         for path, spec in (query.filters or {}).items():
             resolved = joiner.resolve(path, where=f"filter.{path}")
@@ -103,7 +117,7 @@ class RecordReader:
         with self.runtime.connect(conn) as c:
             total = c.execute(sa.select(sa.func.count()).select_from(src).where(*conds)).scalar_one()
             rows = c.execute(
-                sa.select(self.table).select_from(src).where(*conds).order_by(*order)
+                sa.select(self.table, *self.scope.mask_columns()).select_from(src).where(*conds).order_by(*order)
                 .limit(query.page_size).offset((query.page - 1) * query.page_size)
             ).mappings().all()
             items = self.dump(rows, c)
@@ -125,23 +139,29 @@ class RecordReader:
     # --- output ----------------------------------------------------------------------------------
     def dump(self, rows, conn: sa.Connection) -> list[dict]:
         """Rows in API form: system columns, visible fields, relations as {id, title}, and a title."""
-        ent, hidden = self.entity, self.scope.hidden
+        ent = self.entity
         rel_titles: dict[str, dict[int, str]] = {}
         for f in ent.fields:
-            if f.relation_to and f.name not in hidden:
+            if f.relation_to:
                 ids = {r[f.column_name] for r in rows if r[f.column_name] is not None}
                 if ids:
-                    rel_titles[f.name] = titles(self.runtime, self.app, self.app.entity(f.relation_to), ids, conn)
-        own_titles = titles(self.runtime, self.app, ent, [r["id"] for r in rows], conn) if rows else {}
+                    target = self.app.entity(f.relation_to)
+                    rel_titles[f.name] = readable_titles(self.runtime, self.app, target, ids, self.actor, conn)
+        own_titles = titles(self.runtime, self.app, ent, [r["id"] for r in rows], self.actor, conn) if rows else {}
         out = []
         for r in rows:
-            d: dict[str, Any] = {"id": r["id"], "title": own_titles.get(r["id"], "")}
+            hidden = self.scope.hidden_on(r)
+            title = own_titles.get(r["id"], "")
+            if any(p[0] in hidden for p in ent.title_paths):
+                title = f"#{r['id']}"  # the title would show a field hidden on this row
+            d: dict[str, Any] = {"id": r["id"], "title": title}
             for f in ent.fields:
                 if f.name in hidden:
                     continue
                 v = r[f.column_name]
                 if f.relation_to:
-                    d[f.name] = None if v is None else {"id": v, "title": rel_titles[f.name].get(v, "")}
+                    # a related record the reader may not read shows as its id alone
+                    d[f.name] = None if v is None else {"id": v, "title": rel_titles[f.name].get(v)}
                 else:
                     d[f.name] = f.dump(v)
             for s in SYSTEM_OUT:
@@ -157,16 +177,33 @@ def _shown(v, res) -> str:
     return str(res.field.dump(v) if res.field is not None else v)
 
 
-def titles(runtime, app: CompiledApp, entity: CompiledEntity, ids, conn: sa.Connection) -> dict[int, str]:
-    """Each record's title from its template (``{number} {customer.name}``); paths join relations."""
+def readable_titles(runtime, app: CompiledApp, entity: CompiledEntity, ids, actor, conn) -> dict[int, str]:
+    """Titles of the records among ``ids`` that ``actor`` may read; the others are left out."""
+    table = runtime.table(app.name, entity.name)
+    scope = runtime.read_scope(ReadRequest(runtime, app, entity, table, actor))
+    if scope.where is not None:
+        ids = list(conn.execute(sa.select(table.c.id).where(table.c.id.in_(list(ids)), scope.where)).scalars())
+    if any(p[0] in scope.hidden for p in entity.title_paths):
+        return {i: f"#{i}" for i in ids}  # the title would show a hidden field
+    return titles(runtime, app, entity, ids, actor, conn)
+
+
+def titles(runtime, app: CompiledApp, entity: CompiledEntity, ids, actor, conn: sa.Connection) -> dict[int, str]:
+    """Each record's title from its template (``{number} {customer.name}``); paths join relations,
+    and a part the actor may not read (an unreadable related record, a hidden field) shows blank."""
     ids = list(ids)
     if not ids:
         return {}
     table = runtime.table(app.name, entity.name)
     if not entity.title_paths:
         return {i: f"{entity.label.get('en', entity.name)} #{i}" for i in ids}
-    joiner = PathJoiner(runtime, app, entity, table)
-    cols = [joiner.resolve(p, where="title") for p in entity.title_paths]
+    joiner = PathJoiner(runtime, app, entity, table, actor)
+    cols = []
+    for p in entity.title_paths:
+        try:
+            cols.append(joiner.resolve(p, where="title"))
+        except ValidationFailed:  # hidden from this actor
+            cols.append(Resolved(sa.null(), None, "text"))
     q = sa.select(table.c.id, *(c.column.label(f"p{i}") for i, c in enumerate(cols))).select_from(
         joiner.select_from()).where(table.c.id.in_(ids))
     out = {}

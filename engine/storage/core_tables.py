@@ -1,4 +1,5 @@
-"""The platform's own tables: installed apps and their definitions, the audit log, users.
+"""The platform's own tables: installed apps and their definitions, the record audit, the organisation
+(users, departments, role assignments), sign-in (sessions, API tokens, attempts) and the event log.
 
 Definitions are stored as documents with their content hash so that an upgrade can diff what the
 database holds against a new bundle, and so `jimu serve` compiles apps from the database, not from
@@ -46,12 +47,82 @@ def core_metadata() -> tuple[sa.MetaData, dict[str, sa.Table]]:
         sa.Column("changes", JSON, nullable=False),  # {field: [old, new]} in API (JSON) form
         sa.Index("ix_jimu_audit_record", "app", "entity", "record_id"),
     )
+    _id = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+    t["department"] = sa.Table(
+        "jimu_department", md,
+        sa.Column("id", _id, primary_key=True, autoincrement=True),
+        sa.Column("name", sa.String(128), nullable=False),
+        sa.Column("code", sa.String(64), unique=True),
+        sa.Column("parent_id", sa.BigInteger(), sa.ForeignKey("jimu_department.id"), index=True),
+        sa.Column("head_id", sa.BigInteger()),  # a user; no FK: users and departments point at each other
+        sa.Column("active", sa.Boolean(), nullable=False, default=True),
+    )
     t["user"] = sa.Table(
         "jimu_user", md,
-        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True, autoincrement=True),
+        sa.Column("id", _id, primary_key=True, autoincrement=True),
         sa.Column("login", sa.String(128), nullable=False, unique=True),
         sa.Column("name", sa.String(128), nullable=False),
+        sa.Column("email", sa.String(254)),
+        sa.Column("phone", sa.String(32)),
         sa.Column("active", sa.Boolean(), nullable=False, default=True),
+        sa.Column("language", sa.String(8), nullable=False, default="zh"),
+        sa.Column("time_zone", sa.String(64), nullable=False, default="Asia/Shanghai"),
+        sa.Column("department_id", sa.BigInteger(), sa.ForeignKey("jimu_department.id"), index=True),
+        sa.Column("manager_id", sa.BigInteger(), sa.ForeignKey("jimu_user.id")),
+        sa.Column("is_admin", sa.Boolean(), nullable=False, default=False),  # platform admin: explicit bypass
+        sa.Column("password_hash", sa.String(256)),
+        sa.Column("profile", JSON),  # profile fields a bundle declares (region, sales team...)
+        sa.Column("created_at", sa.DateTime()),
+    )
+    t["role_assignment"] = sa.Table(
+        "jimu_role_assignment", md,
+        sa.Column("id", _id, primary_key=True, autoincrement=True),
+        sa.Column("app", sa.String(64), nullable=False),
+        sa.Column("role", sa.String(64), nullable=False),
+        sa.Column("user_id", sa.BigInteger(), sa.ForeignKey("jimu_user.id"), index=True),
+        sa.Column("department_id", sa.BigInteger(), sa.ForeignKey("jimu_department.id"), index=True),
+        sa.CheckConstraint("(user_id IS NULL) <> (department_id IS NULL)", name="ck_role_assignment_one_target"),
+    )
+    t["session"] = sa.Table(
+        "jimu_session", md,
+        sa.Column("id", _id, primary_key=True, autoincrement=True),
+        sa.Column("token_hash", sa.String(64), nullable=False, unique=True),  # sha256 of the cookie value
+        sa.Column("csrf_token", sa.String(64), nullable=False),
+        sa.Column("user_id", sa.BigInteger(), sa.ForeignKey("jimu_user.id"), nullable=False, index=True),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("expires_at", sa.DateTime(), nullable=False),
+        sa.Column("last_seen_at", sa.DateTime()),
+        sa.Column("revoked_at", sa.DateTime()),
+    )
+    t["api_token"] = sa.Table(
+        "jimu_api_token", md,
+        sa.Column("id", _id, primary_key=True, autoincrement=True),
+        sa.Column("user_id", sa.BigInteger(), sa.ForeignKey("jimu_user.id"), nullable=False, index=True),
+        sa.Column("name", sa.String(128), nullable=False),
+        sa.Column("prefix", sa.String(16), nullable=False),  # shown in lists so a token can be recognised
+        sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("expires_at", sa.DateTime()),
+        sa.Column("last_used_at", sa.DateTime()),
+        sa.Column("revoked_at", sa.DateTime()),
+    )
+    t["login_attempt"] = sa.Table(
+        "jimu_login_attempt", md,
+        sa.Column("id", _id, primary_key=True, autoincrement=True),
+        sa.Column("login", sa.String(128), nullable=False, index=True),
+        sa.Column("ip", sa.String(64), index=True),
+        sa.Column("at", sa.DateTime(), nullable=False, index=True),
+        sa.Column("ok", sa.Boolean(), nullable=False),
+    )
+    t["event_log"] = sa.Table(  # the platform's append-only audit log (records have jimu_audit)
+        "jimu_event_log", md,
+        sa.Column("id", _id, primary_key=True, autoincrement=True),
+        sa.Column("at", sa.DateTime(), nullable=False, index=True),
+        sa.Column("actor", sa.BigInteger(), index=True),
+        sa.Column("kind", sa.String(32), nullable=False, index=True),  # signin, signin_failed, role_change...
+        sa.Column("target", sa.String(256)),
+        sa.Column("ip", sa.String(64)),
+        sa.Column("detail", JSON),
     )
     return md, t
 

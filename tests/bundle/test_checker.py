@@ -227,13 +227,13 @@ def test_roles_are_strict_and_named(make_bundle):
             label: {zh: 销售, en: Sales}
           sales_rep:
             label: {zh: 又一个, en: Again}
-            entities: {contract: {read: own}}
+            grants: {contract: {read: own}}
           clerk: {}
     """})
     assert places(check_bundle(root)) == {
         ("bundle.E040", "roles.yaml", "$.roles['sales rep']", 4),
         ("bundle.E052", "roles.yaml", "$.roles.sales_rep", 6),
-        ("bundle.E031", "roles.yaml", "$.roles.sales_rep.entities", 8),  # what roles may do comes later
+        ("bundle.E031", "roles.yaml", "$.roles.sales_rep.grants", 8),  # an unknown key (it is `entities`)
         ("bundle.E030", "roles.yaml", "$.roles.clerk.label", 9),
     }
 

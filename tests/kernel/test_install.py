@@ -22,7 +22,8 @@ def _tables(rt) -> set[str]:
 
 def test_install_creates_tables_and_loads_demo_data(runtime):
     res = install_bundle(runtime, SALES_ERP, demo=True)
-    assert res.status == "installed" and res.seeded == {"customer": 6, "contact": 6, "product": 6}
+    assert res.status == "installed"
+    assert res.seeded == {"departments": 6, "users": 9, "customer": 6, "contact": 6, "product": 6}
     assert {"sales_erp__customer", "sales_erp__contact", "sales_erp__product"} <= _tables(runtime)
     again = install_bundle(runtime, SALES_ERP, demo=True, if_missing=True)
     assert again.status == "unchanged"
@@ -94,3 +95,17 @@ def test_install_from_a_zip_with_a_top_folder(runtime, tmp_path):
                 zf.write(p, "sales_erp/" + p.relative_to(SALES_ERP).as_posix())
     res = install_bundle(runtime, z, demo=True)
     assert res.seeded["customer"] == 6
+
+
+def test_a_malicious_zip_is_refused_and_writes_nothing(runtime, tmp_path):
+    z = tmp_path / "evil.zip"
+    with zipfile.ZipFile(z, "w") as zf:
+        for p in SALES_ERP.rglob("*"):
+            if p.is_file():
+                zf.write(p, p.relative_to(SALES_ERP).as_posix())
+        zf.writestr("../escape.yaml", "x: 1\n")
+    before = _tables(runtime)
+    with pytest.raises(BundleInvalid) as e:
+        install_bundle(runtime, z, demo=True)
+    assert any("../escape.yaml" in str(d) for d in e.value.details)
+    assert _tables(runtime) == before and not (tmp_path.parent / "escape.yaml").exists()

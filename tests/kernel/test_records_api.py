@@ -40,7 +40,7 @@ def test_create_read_update_delete_restore_with_history(client):
     assert hist[1]["changes"]["credit_limit"] == {"old": 1000.5, "new": 2000}
     assert hist[1]["changes"]["phone"] == {"old": "0755-1", "new": "0755-2"}
     assert hist[0]["changes"]["name"] == {"old": None, "new": "深圳测试科技"}
-    assert hist[0]["actor"]["name"] == "System"
+    assert hist[0]["actor"]["name"] == client.get("/api/v1/auth/me").json()["user"]["name"]
 
 
 def test_stale_version_gets_409_and_changes_nothing(client):

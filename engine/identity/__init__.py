@@ -1,0 +1,1 @@
+"""Identity: the organisation (users, departments, roles), sign-in, and the permission filter."""

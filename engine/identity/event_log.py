@@ -1,0 +1,43 @@
+"""The platform's append-only event log: sign-ins and failures, role and permission changes, API
+token use, handovers, admin bypass, exports. Entries are only ever inserted; admins filter them.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+
+KINDS = ("signin", "signin_failed", "signout", "token_created", "token_revoked", "token_used", "user_created",
+         "user_changed", "password_changed", "role_assigned", "role_removed", "department_changed",
+         "handover", "admin_bypass", "export")
+
+
+def log_event(runtime, conn: sa.Connection, kind: str, *, actor: int | None, target: str | None = None,
+              detail: dict[str, Any] | None = None, ip: str | None = None) -> None:
+    if kind not in KINDS:
+        raise ValueError(f"unknown event kind {kind!r}")
+    conn.execute(runtime.db.core["event_log"].insert().values(
+        at=runtime.clock(), actor=actor, kind=kind, target=target, ip=ip, detail=detail or {}))
+
+
+def query_events(runtime, *, kind: str | None = None, actor: int | None = None, since: dt.datetime | None = None,
+                 until: dt.datetime | None = None, target: str | None = None, limit: int = 100,
+                 offset: int = 0) -> dict:
+    t = runtime.db.core["event_log"]
+    conds = []
+    if kind:
+        conds.append(t.c.kind == kind)
+    if actor is not None:
+        conds.append(t.c.actor == actor)
+    if since:
+        conds.append(t.c.at >= since)
+    if until:
+        conds.append(t.c.at < until)
+    if target:
+        conds.append(t.c.target == target)
+    with runtime.connect() as c:
+        total = c.execute(sa.select(sa.func.count()).select_from(t).where(*conds)).scalar_one()
+        rows = c.execute(sa.select(t).where(*conds).order_by(t.c.id.desc()).limit(limit).offset(offset)).mappings()
+        items = [{**dict(r), "at": r["at"].isoformat() + "Z"} for r in rows]
+    return {"items": items, "total": total}

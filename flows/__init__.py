@@ -1,0 +1,1 @@
+"""The process engine: approval flows, instances, tasks, approver resolution, timers (to come)."""

@@ -1,0 +1,1 @@
+"""The report engine: datasets, SQL-side aggregation, pivots, charts, dashboards, exports (to come)."""
