@@ -135,11 +135,12 @@ def path_resolver(runtime, app: CompiledApp, entity: CompiledEntity, table: sa.F
                     scale = col.type.scale
                 expr = col
                 if outer_col is not None:
-                    expr = sa.select(col).where(tab.c.id == outer_col).scalar_subquery()
+                    expr = sa.select(col).where(tab.c.id == outer_col).correlate(table).scalar_subquery()
                 return SqlColumn(expr, etype, scale)
             target = app.entity(f.relation_to)
             nxt = runtime.table(app.name, target.name).alias()
-            link = col if outer_col is None else sa.select(col).where(tab.c.id == outer_col).scalar_subquery()
+            link = col if outer_col is None else (
+                sa.select(col).where(tab.c.id == outer_col).correlate(table).scalar_subquery())
             ent, tab, outer_col = target, nxt, link
         raise KeyError(path)
 

@@ -6,8 +6,9 @@ show rows the Python side hides, or hide rows it shows.
 Trees are built directly from ``nodes`` (no parser in the loop): comparisons within and across kinds,
 arithmetic (including division by zero and products past 64-bit integers), ``&``, AND/OR/NOT/XOR,
 IF, IFS, SWITCH, IFERROR, ISBLANK, ISERROR, LEN/UPPER/LOWER/TRIM/LEFT/RIGHT, ROUND/TRUNC/INT/ABS/SIGN,
-YEAR/MONTH/DAY/HOUR/MINUTE/SECOND, TODAY()/NOW(). Rows hold blanks, mixed-case ASCII, Chinese, accented letters, runs of spaces, dates
-and datetimes around midnight, decimals up to each column's scale, negatives and zero.
+YEAR/MONTH/DAY/HOUR/MINUTE/SECOND, TODAY()/NOW(). Rows hold blanks, mixed-case ASCII, Chinese,
+accented letters, runs of spaces, dates and datetimes around midnight, decimals up to each column's
+scale, negatives and zero.
 """
 from __future__ import annotations
 
