@@ -119,10 +119,9 @@ def _context(today: str | None, now: str | None) -> EvalContext:
 
 
 def _registry() -> FunctionRegistry:
-    # standard_registry() also attaches the SQL forms, which imports SQLAlchemy: too heavy here.
-    from .functions import FAMILIES
+    from .functions import standard_registry
 
-    return FunctionRegistry(spec for family in FAMILIES for spec in family.SPECS)
+    return standard_registry(sql=False)  # evaluation only: no SQLAlchemy to import
 
 
 # --- batch ------------------------------------------------------------------------------------------

@@ -11,8 +11,12 @@ from . import aggregates, arithmetic, dates, logic, text
 FAMILIES = (logic, arithmetic, aggregates, text, dates)
 
 
-def standard_registry() -> FunctionRegistry:
+def standard_registry(sql: bool = True) -> FunctionRegistry:
+    """The library's functions; with ``sql`` also their SQL forms (that imports SQLAlchemy, which a
+    command that only evaluates, such as ``jimu eval``, does not need)."""
     registry = FunctionRegistry(spec for family in FAMILIES for spec in family.SPECS)
+    if not sql:
+        return registry
     try:
         from ..sql_functions import attach_sql_forms
     except ModuleNotFoundError as e:
