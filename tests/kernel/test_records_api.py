@@ -157,3 +157,10 @@ def test_bulk_create_is_all_or_none_and_audited(client, erp):
     some = listed["items"][0]
     hist = client.get(f"{BASE}/product/{some['id']}/history").json()["items"]
     assert hist[0]["action"] == "create" and hist[0]["changes"]["code"]["new"] == some["code"]
+
+
+def test_the_function_reference_for_the_designer(client):
+    items = {f["name"]: f for f in client.get("/api/v1/functions").json()["items"]}
+    assert {"IF", "SUM", "DATEDIF", "TEXT", "CURRENT_USER", "NETWORKDAYS"} <= set(items)
+    assert items["DATEDIF"]["signature"].startswith("DATEDIF(") and items["IF"]["category"] == "logic"
+    assert all(f["description"]["zh"] and f["description"]["en"] for f in items.values())

@@ -150,3 +150,11 @@ def test_roles_add_up_row_by_row(with_auditor):
         assert "phone" not in one and one["name"] == "海尔集团"
         # a field hidden on some rows cannot be filtered on at all
         assert c.get("/api/v1/records/sales_erp/customer", params={"sort": "phone"}).status_code == 422
+
+
+def test_the_admin_bypass_is_audited_once_an_hour(erp, login):
+    admin = login("admin_user")
+    for _ in range(3):
+        assert admin.get("/api/v1/records/sales_erp/customer").json()["total"] == 6  # sees past every scope
+    events = admin.get("/api/v1/admin/events", params={"kind": "admin_bypass"}).json()["items"]
+    assert [e["target"] for e in events].count("/api/v1/records/sales_erp") == 1

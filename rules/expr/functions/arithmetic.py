@@ -19,7 +19,12 @@ _MINUS_ONE = Decimal(-1)
 
 
 def _round(n: Any, digits: Any = ZERO) -> Decimal | ExcelError:
-    # the commonest function of business formulas: numbers skip the generic coercion
+    # the commonest function of business formulas: ordinary numbers to 0..10 places take one quantize
+    if type(n) is Decimal and type(digits) is Decimal:
+        quantum = _ROUND_QUANTA.get(digits)
+        if quantum is not None and n.is_finite() and n.adjusted() < 20:
+            q = n.quantize(quantum, rounding=ROUND_HALF_UP, context=WIDE_CONTEXT)
+            return q if q else q.copy_abs()  # ROUND(-0.4, 0) is 0, not -0
     if type(n) is not Decimal:
         n = number(n)
         if type(n) is ExcelError:
@@ -29,6 +34,9 @@ def _round(n: Any, digits: Any = ZERO) -> Decimal | ExcelError:
         if type(digits) is ExcelError:
             return digits
     return round_to(n, as_int(digits), ROUND_HALF_UP)
+
+
+_ROUND_QUANTA = {Decimal(p): Decimal(1).scaleb(-p) for p in range(0, 11)}  # digits -> quantum
 
 
 @numeric
