@@ -243,7 +243,7 @@ def check_write_permissions(batch) -> None:
                                              f"you may not create a {ent.label.get('en', ent.name)}"))
         writable = frozenset().union(*(all_fields - g.readonly - g.hidden for g in creators))
         for i, w in enumerate(creates):
-            denied += _denied(w, writable, i if batch.bulk else None)
+            denied += _denied(w, writable, all_fields, i if batch.bulk else None)
     others = [w for w in batch.writes if w.op != "create"]
     if others:
         action = {"update": "update", "delete": "delete", "restore": "delete"}
@@ -259,15 +259,15 @@ def check_write_permissions(batch) -> None:
                                     [{"path": "", "message": msg(f"记录 {w.id}", f"record {w.id}")}])
                 if w.op == "update":
                     writable = frozenset().union(*(all_fields - g.readonly - g.hidden for g in roles))
-                    denied += _denied(w, writable, None)
+                    denied += _denied(w, writable, all_fields, None)
     if denied:
         raise Forbidden("perm.E403", msg("没有修改这些字段的权限", "you may not write these fields"), denied)
 
 
-def _denied(w, writable: frozenset[str], index: int | None) -> list[dict]:
+def _denied(w, writable: frozenset[str], fields: frozenset[str], index: int | None) -> list[dict]:
     out = []
     for name in w.input:
-        if name in writable or name in ("version", "owner"):
+        if name in writable or name not in fields:  # an unknown name is the parser's 422, not a 403
             continue
         if w.old is not None and w.old.get(name) == w.values.get(name):
             continue  # sending back an unchanged value is not writing it

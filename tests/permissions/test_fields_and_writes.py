@@ -105,3 +105,10 @@ def test_handover_moves_every_owned_record_and_deactivates(erp, login):
         assert r.status_code == 401
     events = admin.get("/api/v1/admin/events", params={"kind": "handover"}).json()["items"]
     assert events and events[0]["target"] == f"user:{leaver}"
+
+
+def test_bad_input_from_a_user_is_a_422_with_every_problem(login):
+    rep = login("rep_east1")
+    r = rep.post(f"{BASE}/customer", json={"level": "Z", "first_deal_on": "2026-13-01", "bogus": 1})
+    assert r.status_code == 422
+    assert sorted(d["path"] for d in r.json()["details"]) == ["bogus", "first_deal_on", "level", "name"]
