@@ -12,6 +12,7 @@ from ..errors import msg
 from ..fieldtypes import FieldValueError
 from ..storage.ids import allocate_ids
 from .pipeline import Pipeline, WriteBatch
+from .read_path import ReadRequest
 
 
 def apply_defaults(batch: WriteBatch) -> None:
@@ -52,7 +53,8 @@ def check_readonly(batch: WriteBatch) -> None:
 
 
 def check_relations(batch: WriteBatch) -> None:
-    """A relation must point at an existing, not deleted, record of its entity."""
+    """A relation must point at an existing, not deleted record of its entity that the actor may
+    read: linking to a record they cannot see would tell them it exists."""
     for f in batch.entity.fields:
         if not f.relation_to:
             continue
@@ -62,12 +64,14 @@ def check_relations(batch: WriteBatch) -> None:
         if not wanted:
             continue
         target = batch.runtime.table(batch.app.name, f.relation_to)
+        scope = batch.runtime.read_scope(ReadRequest(batch.runtime, batch.app, batch.app.entity(f.relation_to),
+                                                     target, batch.actor))
+        conds = [target.c.deleted_at.is_(None)] + ([scope.where] if scope.where is not None else [])
         found = set()
         ids = sorted(wanted)
         for i in range(0, len(ids), 900):  # SQLite caps bound parameters per statement
             chunk = ids[i: i + 900]
-            found.update(batch.conn.execute(
-                sa.select(target.c.id).where(target.c.id.in_(chunk), target.c.deleted_at.is_(None))).scalars())
+            found.update(batch.conn.execute(sa.select(target.c.id).where(target.c.id.in_(chunk), *conds)).scalars())
         for w in batch.writes:
             v = w.values.get(f.name)
             if v is not None and v in wanted and v not in found:

@@ -112,3 +112,14 @@ def test_bad_input_from_a_user_is_a_422_with_every_problem(login):
     r = rep.post(f"{BASE}/customer", json={"level": "Z", "first_deal_on": "2026-13-01", "bogus": 1})
     assert r.status_code == 422
     assert sorted(d["path"] for d in r.json()["details"]) == ["bogus", "first_deal_on", "level", "name"]
+
+
+def test_a_relation_to_an_unreadable_record_is_refused_as_missing(erp, login):
+    ids = _ids_by_code(erp)
+    rep = login("rep_east1")
+    other = rep.post(f"{BASE}/contact", json={"customer": ids["C0002"], "name": "探测"})  # rep_east2's customer
+    missing = rep.post(f"{BASE}/contact", json={"customer": 999999, "name": "探测"})
+    assert other.status_code == missing.status_code == 422
+    for r in (other, missing):  # the same answer as for an id that does not exist at all
+        assert [(d["path"], d["code"]) for d in r.json()["details"]] == [("customer", "relation")]
+    assert rep.post(f"{BASE}/contact", json={"customer": ids["C0001"], "name": "自己的"}).status_code == 201
