@@ -3,6 +3,7 @@ without loading the web stack or the database layer."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 
@@ -29,6 +30,12 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--db", help="database URL")
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=8000)
+    s.add_argument("--no-worker", action="store_true", help="do not run jobs and events in this process")
+
+    w = sub.add_parser("worker", help="run due jobs and dispatch events / 运行后台任务")
+    w.add_argument("--db", help="database URL")
+    w.add_argument("--poll", type=float, default=1.0, metavar="SECONDS", help="wait when idle (default 1)")
+    w.add_argument("--once", action="store_true", help="one round, then exit")
 
     e = sub.add_parser("eval", help="evaluate an expression / 计算表达式", add_help=False)
     e.add_argument("rest", nargs=argparse.REMAINDER)
@@ -60,6 +67,10 @@ def main(argv: list[str] | None = None) -> int:
         return _install(args)
     if args.command == "serve":
         return _serve(args)
+    if args.command == "worker":
+        from .platform.worker import main as worker_main
+
+        return worker_main(args.db, args.poll, args.once)
     return 2
 
 
@@ -101,7 +112,11 @@ def _serve(args) -> int:
               f"admin account {login}, password {password} (change it with: jimu users passwd {login})", flush=True)
     print(f"Jimu {__version__} serving {', '.join(sorted(rt.apps)) or 'no apps'} on http://{args.host}:{args.port}"
           f"  (database: {rt.db.engine.url.render_as_string(hide_password=True)})", flush=True)
-    uvicorn.run(create_app(rt), host=args.host, port=args.port, log_level=os.environ.get("JIMU_LOG_LEVEL", "info"))
+    from .platform.worker import worker_thread
+
+    with contextlib.nullcontext() if args.no_worker else worker_thread(rt):  # jobs and events in-process
+        uvicorn.run(create_app(rt), host=args.host, port=args.port,
+                    log_level=os.environ.get("JIMU_LOG_LEVEL", "info"))
     return 0
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, Callable, Iterable, Mapping
 
 import sqlalchemy as sa
@@ -135,7 +135,8 @@ def _decimal_parser(default_places: int):
         # 18 digits before the point keeps the scaled integer inside 64 bits on SQLite
         if abs(d) >= Decimal(10) ** (18 - places):
             raise FieldValueError("数值过大", "the number is too large")
-        return d
+        # the value as it will be stored, so change detection, audit and events see that value
+        return d.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
     return parse
 

@@ -14,6 +14,8 @@ import sqlalchemy as sa
 from .compiled import CompiledApp, compile_app
 from .errors import JimuError, msg
 from .fieldtypes import FieldTypeRegistry, kernel_field_types
+from .platform.events import EventHandlers, dispatch_pending
+from .platform.jobs import JobHandlers
 from .records import kernel_handlers
 from .records.pipeline import Pipeline, WriteBatch
 from .records.read_path import ReadPolicy, ReadRequest, ReadScope
@@ -48,6 +50,11 @@ class Runtime:
     read_policies: list[ReadPolicy] = field(default_factory=list)
     clock: Callable[[], dt.datetime] = utcnow
     apps: dict[str, InstalledApp] = field(default_factory=dict)
+    event_handlers: EventHandlers = field(default_factory=EventHandlers)
+    job_handlers: JobHandlers = field(default_factory=JobHandlers)
+    background_steps: list = field(default_factory=list)  # fn(runtime) -> int, called by each worker tick
+    notification_channels: list = field(default_factory=list)  # platform.notifications.NotificationChannel
+    handover_steps: list = field(default_factory=list)  # fn(runtime, conn, from_user, to_user) -> {what: n}
     public_paths: set[str] = field(default_factory=set)  # API paths open without sign-in (inbound hooks)
     bypass_noted: dict = field(default_factory=dict)  # (admin, entity) -> when the event log last heard of it
 
@@ -58,6 +65,10 @@ class Runtime:
             self.functions = platform_registry(self.profile_field_types)
         kernel_handlers.register(self.pipeline)
         register_identity(self)
+        self.background_steps.append(dispatch_pending)  # each worker tick delivers the outbox
+        from .platform.inbox import register_inbox
+
+        register_inbox(self)  # to-do reminders, notification delivery, the to-dos of a handover
 
     def profile_field_types(self) -> dict:
         """Profile fields of users that installed apps declare (``user_fields`` in app.yaml)."""

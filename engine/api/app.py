@@ -8,7 +8,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from .. import __version__
 from ..errors import JimuError
 from ..runtime import Runtime
-from . import admin, auth, meta, records
+from . import admin, auth, calendars, inbox, jobs_admin, meta, records
 from .authn import install_authentication
 from .jsonio import JimuJSONResponse
 
@@ -22,6 +22,9 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(meta.router)
     app.include_router(records.router)
     app.include_router(admin.router)
+    app.include_router(jobs_admin.router)
+    app.include_router(inbox.router)
+    app.include_router(calendars.router)
     try:
         from designer.home import router as home_router
     except ImportError:  # the web front end is optional for an API-only deployment

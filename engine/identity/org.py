@@ -165,6 +165,8 @@ class Org:
                         svc = self.rt.records(app_name, ent.name, system_actor(self.rt))
                         svc.reassign(ids, to_user, conn=conn)
                         moved[f"{app_name}.{ent.name}"] = len(ids)
+            for step in self.rt.handover_steps:  # what else the leaver holds (open to-dos...), same transaction
+                moved.update(step(self.rt, conn, from_user, to_user))
             if deactivate:
                 conn.execute(self.users.update().where(self.users.c.id == from_user).values(active=False))
                 sessions = self.rt.db.core["session"]

@@ -148,6 +148,7 @@ def persist_rows(batch: WriteBatch) -> None:
 
 
 def register(pipeline: Pipeline) -> None:
+    from ..platform.events import record_events
     from .audit import write_audit
 
     pipeline.on("prepare", apply_defaults)
@@ -157,3 +158,4 @@ def register(pipeline: Pipeline) -> None:
     pipeline.on("check", check_unique)
     pipeline.on("persist", persist_rows)
     pipeline.on("persist", write_audit)
+    pipeline.on("persist", record_events)

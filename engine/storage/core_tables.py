@@ -124,6 +124,10 @@ def core_metadata() -> tuple[sa.MetaData, dict[str, sa.Table]]:
         sa.Column("ip", sa.String(64)),
         sa.Column("detail", JSON),
     )
+    from ..platform import events_schema, inbox_schema, jobs_schema  # each service owns its tables
+
+    for service in (events_schema, jobs_schema, inbox_schema):
+        t.update(service.add_tables(md))
     return md, t
 
 

@@ -1,0 +1,165 @@
+"""Events and their dispatch: the outbox pattern.
+
+Every committed record write emits typed events (record.created, record.updated, record.deleted,
+record.restored, with the changed fields' old and new values) into ``jimu_event`` in the write's own
+transaction, so a crash after the commit loses nothing. The dispatcher hands them, after commit, to
+the registered handlers (rules, flows, notifications, webhooks):
+
+- each handler sees events in id order, which for one record is commit order (writes to a record
+  hold its row lock, or SQLite's write lock);
+- a handler runs inside a transaction that also moves its cursor, so what it writes to the database
+  and the fact that it handled the event commit together: an event is not handled twice (each event
+  runs under a savepoint; a handler declared ``idempotent`` takes a batch under one, faster);
+- a handler that raises is retried with backoff from that event on; its error is kept on its cursor
+  (visible to admins) and it does not hold up the other handlers;
+- several workers may dispatch at once: a handler's cursor row is locked while it runs
+  (``FOR UPDATE SKIP LOCKED`` where the database has it; SQLite's write lock serialises otherwise).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import traceback
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import sqlalchemy as sa
+
+RECORD_KINDS = {"create": "record.created", "update": "record.updated", "delete": "record.deleted",
+                "restore": "record.restored"}
+BATCH = 200
+MAX_BACKOFF = dt.timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class Subscription:
+    name: str
+    handler: Callable[[Any, sa.Connection, dict], None]  # (runtime, conn, event)
+    kinds: frozenset[str] | None = None
+    app: str | None = None
+    entity: str | None = None
+    idempotent: bool = False  # True: calling it again for an event is harmless (its effects are all in
+    #                           the database), so a batch may run without a savepoint per event
+
+    def wants(self, e: dict) -> bool:
+        return ((self.kinds is None or e["kind"] in self.kinds) and (self.app is None or e["app"] == self.app)
+                and (self.entity is None or e["entity"] == self.entity))
+
+
+class EventHandlers:
+    """The runtime's subscriptions, by a stable name (the name keys the handler's cursor)."""
+
+    def __init__(self) -> None:
+        self._subs: dict[str, Subscription] = {}
+
+    def subscribe(self, name: str, handler: Callable[[Any, sa.Connection, dict], None], *,
+                  kinds: set[str] | None = None, app: str | None = None, entity: str | None = None,
+                  idempotent: bool = False) -> None:
+        if name in self._subs:
+            raise ValueError(f"an event handler named {name!r} is already subscribed")
+        self._subs[name] = Subscription(name, handler, frozenset(kinds) if kinds else None, app, entity,
+                                        idempotent)
+
+    def __iter__(self):
+        return iter(list(self._subs.values()))
+
+
+def record_events(batch) -> None:
+    """A persist handler: the batch's events into the outbox, in the write's transaction."""
+    rows = [{"at": batch.now, "kind": RECORD_KINDS[w.op], "app": batch.app.name, "entity": batch.entity.name,
+             "record_id": w.id, "version": w.version, "actor": batch.actor.user_id,
+             "payload": {"changes": {k: [old, new] for k, (old, new) in w.changes.items()}}}
+            for w in batch.writes]
+    if rows:
+        batch.conn.execute(batch.runtime.db.core["event"].insert(), rows)
+
+
+def dispatch_pending(runtime, limit: int = BATCH) -> int:
+    """Hand each handler the events it has not handled yet (at most ``limit`` per handler); returns
+    how many events were handled. Safe to call from several processes at once."""
+    done = 0
+    for sub in runtime.event_handlers:
+        done += _dispatch_one(runtime, sub, limit)
+    return done
+
+
+def _dispatch_one(runtime, sub: Subscription, limit: int) -> int:
+    core = runtime.db.core
+    ev, cur = core["event"], core["event_cursor"]
+    now = runtime.clock()
+    failed: tuple[int, str] | None = None
+    with runtime.transaction() as conn:
+        row = _lock_cursor(runtime, conn, sub.name)
+        if row is None:  # another worker holds this handler right now
+            return 0
+        if row.retry_at is not None and row.retry_at > now:
+            return 0
+        events = [dict(e) for e in conn.execute(
+            sa.select(ev).where(ev.c.id > row.last_id).order_by(ev.c.id).limit(limit)).mappings()]
+        if sub.idempotent:
+            # the whole batch under one savepoint; only when the handler fails is it redone event by
+            # event (calling it again for the events before the failing one, which it allows)
+            whole = conn.begin_nested()
+            try:
+                handled, last_id, _ = _run(runtime, conn, sub, events, row.last_id, per_event=False)
+                whole.commit()
+            except Exception:
+                whole.rollback()
+                handled, last_id, failed = _run(runtime, conn, sub, events, row.last_id, per_event=True)
+        else:  # a savepoint per event: a handler is called once for each event it handles
+            handled, last_id, failed = _run(runtime, conn, sub, events, row.last_id, per_event=True)
+        values: dict[str, Any] = {"last_id": last_id, "updated_at": now}
+        if failed is None:
+            values.update(failures=0, last_error=None, retry_at=None)
+        else:
+            failures = (row.failures or 0) + 1
+            backoff = min(dt.timedelta(seconds=5 * 2 ** (failures - 1)), MAX_BACKOFF)
+            values.update(failures=failures, last_error=f"event {failed[0]}: {failed[1]}", retry_at=now + backoff)
+        conn.execute(cur.update().where(cur.c.handler == sub.name).values(**values))
+    return handled
+
+
+def _run(runtime, conn, sub: Subscription, events: list[dict], last_id: int, per_event: bool):
+    handled, failed = 0, None
+    for e in events:
+        if sub.wants(e):
+            if not per_event:
+                sub.handler(runtime, conn, e)
+            else:
+                savepoint = conn.begin_nested()
+                try:
+                    sub.handler(runtime, conn, e)
+                except Exception:  # kept on the cursor and retried; the other handlers go on
+                    savepoint.rollback()
+                    failed = (e["id"], traceback.format_exc(limit=5)[-4000:])
+                    break
+                savepoint.commit()
+            handled += 1
+        last_id = e["id"]
+    return handled, last_id, failed
+
+
+def _lock_cursor(runtime, conn: sa.Connection, name: str):
+    cur, ev = runtime.db.core["event_cursor"], runtime.db.core["event"]
+    q = sa.select(cur).where(cur.c.handler == name)
+    if runtime.db.caps.skip_locked:
+        q = q.with_for_update(skip_locked=True)
+    row = conn.execute(q).first()
+    if row is not None:
+        return row
+    # a new handler starts with what happens from now on, not with the whole history
+    start = conn.execute(sa.select(sa.func.coalesce(sa.func.max(ev.c.id), 0))).scalar()
+    try:
+        with conn.begin_nested():
+            conn.execute(cur.insert().values(handler=name, last_id=start, failures=0, updated_at=runtime.clock()))
+    except sa.exc.IntegrityError:  # another worker created it at the same moment
+        return None
+    return conn.execute(q).first()
+
+
+def handler_status(runtime) -> list[dict]:
+    """Each handler's position and last failure, for admins."""
+    cur, ev = runtime.db.core["event_cursor"], runtime.db.core["event"]
+    with runtime.connect() as c:
+        newest = c.execute(sa.select(sa.func.coalesce(sa.func.max(ev.c.id), 0))).scalar()
+        rows = c.execute(sa.select(cur).order_by(cur.c.handler)).mappings().all()
+    return [{**dict(r), "behind": newest - r["last_id"]} for r in rows]
