@@ -64,10 +64,10 @@ class EventHandlers:
 
 
 def record_events(batch) -> None:
-    """A persist handler: the batch's events into the outbox, in the write's transaction."""
+    """A persist handler: the batch's events into the outbox, in the write's transaction. The changed
+    values are in the audit entry written beside it; dispatch joins them in."""
     rows = [{"at": batch.now, "kind": RECORD_KINDS[w.op], "app": batch.app.name, "entity": batch.entity.name,
-             "record_id": w.id, "version": w.version, "actor": batch.actor.user_id,
-             "payload": {"changes": {k: [old, new] for k, (old, new) in w.changes.items()}}}
+             "record_id": w.id, "version": w.version, "actor": batch.actor.user_id, "payload": None}
             for w in batch.writes]
     if rows:
         batch.conn.execute(batch.runtime.db.core["event"].insert(), rows)
@@ -83,8 +83,7 @@ def dispatch_pending(runtime, limit: int = BATCH) -> int:
 
 
 def _dispatch_one(runtime, sub: Subscription, limit: int) -> int:
-    core = runtime.db.core
-    ev, cur = core["event"], core["event_cursor"]
+    cur = runtime.db.core["event_cursor"]
     now = runtime.clock()
     failed: tuple[int, str] | None = None
     with runtime.transaction() as conn:
@@ -93,8 +92,7 @@ def _dispatch_one(runtime, sub: Subscription, limit: int) -> int:
             return 0
         if row.retry_at is not None and row.retry_at > now:
             return 0
-        events = [dict(e) for e in conn.execute(
-            sa.select(ev).where(ev.c.id > row.last_id).order_by(ev.c.id).limit(limit)).mappings()]
+        events = _events_after(runtime, conn, row.last_id, limit)
         if sub.idempotent:
             # the whole batch under one savepoint; only when the handler fails is it redone event by
             # event (calling it again for the events before the failing one, which it allows)
@@ -116,6 +114,22 @@ def _dispatch_one(runtime, sub: Subscription, limit: int) -> int:
             values.update(failures=failures, last_error=f"event {failed[0]}: {failed[1]}", retry_at=now + backoff)
         conn.execute(cur.update().where(cur.c.handler == sub.name).values(**values))
     return handled
+
+
+def _events_after(runtime, conn, last_id: int, limit: int) -> list[dict]:
+    ev, au = runtime.db.core["event"], runtime.db.core["audit"]
+    same = sa.and_(au.c.app == ev.c.app, au.c.entity == ev.c.entity, au.c.record_id == ev.c.record_id,
+                   au.c.version == ev.c.version)
+    q = (sa.select(ev, au.c.changes).select_from(ev.outerjoin(au, same))
+         .where(ev.c.id > last_id).order_by(ev.c.id).limit(limit))
+    out = []
+    for r in conn.execute(q).mappings():
+        e = dict(r)
+        changes = e.pop("changes")
+        if e["payload"] is None:
+            e["payload"] = {"changes": changes or {}}
+        out.append(e)
+    return out
 
 
 def _run(runtime, conn, sub: Subscription, events: list[dict], last_id: int, per_event: bool):

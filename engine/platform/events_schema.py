@@ -19,7 +19,9 @@ def add_tables(md: sa.MetaData) -> dict[str, sa.Table]:
         sa.Column("record_id", sa.BigInteger()),
         sa.Column("version", sa.Integer()),
         sa.Column("actor", sa.BigInteger()),
-        sa.Column("payload", _JSON, nullable=False),  # {"changes": {field: [old, new]}}
+        # a record event's changes are its audit entry's (same app, entity, record and version), read
+        # at dispatch instead of written twice; other events carry their payload here
+        sa.Column("payload", _JSON),
         sa.Index("ix_jimu_event_record", "app", "entity", "record_id"),
     )
     cursor = sa.Table(  # one row per handler: everything up to last_id has been handled, exactly once

@@ -10,8 +10,9 @@ from .pipeline import WriteBatch
 def write_audit(batch: WriteBatch) -> None:
     rows = []
     for w in batch.writes:
-        # stored values as they are; the JSON column writes decimals as exact text, dates as ISO
-        changes = {name: [old, new] for name, (old, new) in w.changes.items()}
+        # stored values as they are (old, new): the JSON column writes the pairs as arrays, decimals as
+        # exact text and dates as ISO; the event outbox reads the same entry (no second copy)
+        changes = w.changes
         rows.append({"at": batch.now, "actor": batch.actor.user_id, "app": batch.app.name, "entity": batch.entity.name,
                      "record_id": w.id, "action": w.op, "version": w.version, "changes": changes})
     if rows:
