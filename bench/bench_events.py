@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -18,10 +17,10 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.bench_db import bench_database  # noqa: E402
 from engine.install import install_bundle  # noqa: E402
 from engine.platform.events import _dispatch_one, dispatch_pending  # noqa: E402
 from engine.runtime import open_runtime  # noqa: E402
-from engine.storage.database import normalise_url  # noqa: E402
 
 SALES_ERP = Path(__file__).resolve().parent.parent / "apps" / "sales_erp"
 
@@ -31,15 +30,11 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=20_000)
     ap.add_argument("--db", default=None)
     args = ap.parse_args()
-    tmp = Path(tempfile.mkdtemp())
-    url = args.db or f"sqlite:///{tmp / 'bench.db'}"
-    admin = schema = None
-    if url.startswith("postgres"):
-        schema = "bench_events"
-        admin = sa.create_engine(normalise_url(url))
-        with admin.begin() as c:
-            c.exec_driver_sql(f"DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}")
-        url += ("&" if "?" in url else "?") + f"options=-csearch_path%3D{schema}"
+    with bench_database(args.db, "bench_events") as url:
+        run(url, args.rows)
+
+
+def run(url: str, n: int) -> None:
     rt = open_runtime(url)
     install_bundle(rt, SALES_ERP)
     md = sa.MetaData()
@@ -51,7 +46,7 @@ def main() -> None:
     rt.event_handlers.subscribe("idempotent", lambda _rt, c, e: count.__setitem__(1, count[1] + 1), idempotent=True)
     dispatch_pending(rt)  # both handlers start from here
 
-    n, batch = args.rows, 1000
+    batch = 1000
     svc = rt.records("sales_erp", "product")
     t0 = time.perf_counter()
     for i in range(0, n, batch):
@@ -73,9 +68,6 @@ def main() -> None:
         print(f"events dispatched to '{name}':{' ' * (12 - len(name))}{n / s:>10,.0f} /s  "
               f"(ratio to writes {write_s / s:.2f})")
     rt.db.dispose()
-    if schema:
-        with admin.begin() as c:
-            c.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
 
 
 if __name__ == "__main__":

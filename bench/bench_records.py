@@ -22,9 +22,9 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.bench_db import bench_database  # noqa: E402
 from engine.install import install_bundle  # noqa: E402
 from engine.runtime import open_runtime  # noqa: E402
-from engine.storage.database import normalise_url  # noqa: E402
 from engine.storage.tables import entity_table  # noqa: E402
 
 FIELDS = (
@@ -67,15 +67,11 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=100_000)
     ap.add_argument("--db", default=None)
     args = ap.parse_args()
-    tmp = Path(tempfile.mkdtemp())
-    url = args.db or f"sqlite:///{tmp / 'bench.db'}"
-    schema = None
-    if url.startswith("postgres"):  # a schema of its own, dropped afterwards
-        schema = "bench_records"
-        admin = sa.create_engine(normalise_url(url))
-        with admin.begin() as c:
-            c.exec_driver_sql(f"DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}")
-        url += ("&" if "?" in url else "?") + f"options=-csearch_path%3D{schema}"
+    with bench_database(args.db, "bench_records") as url:
+        run(url, args.rows, Path(tempfile.mkdtemp()))
+
+
+def run(url: str, n_rows: int, tmp: Path) -> None:
     rt = open_runtime(url)
     install_bundle(rt, make_bundle(tmp / "bundle"))
     app = rt.app("bench")
@@ -83,7 +79,7 @@ def main() -> None:
     md = sa.MetaData()
     raw = entity_table(ent, app, md).to_metadata(sa.MetaData(), name="bench_raw_wide")
     raw.create(rt.db.engine, checkfirst=True)
-    data = rows(args.rows)
+    data = rows(n_rows)
     batch = 5000
 
     # raw: the same values already typed, straight into executemany (no parsing, no audit)
@@ -107,16 +103,13 @@ def main() -> None:
 
     with rt.connect() as c:
         audits = c.execute(sa.select(sa.func.count()).select_from(rt.db.core["audit"])).scalar()
-    assert audits == args.rows, audits
-    n = args.rows
+    assert audits == n_rows, audits
+    n = n_rows
     print(f"database: {rt.db.engine.dialect.name}, rows: {n}, 20 fields, batches of {batch}")
     print(f"raw Core executemany : {n / raw_s:>10,.0f} rows/s ({raw_s:.2f} s)")
     print(f"record service bulk  : {n / svc_s:>10,.0f} rows/s ({svc_s:.2f} s), audit entries: {audits}")
     print(f"ratio service/raw    : {raw_s / svc_s:.2f}  (goal >= 0.20)")
     rt.db.dispose()
-    if schema:
-        with admin.begin() as c:
-            c.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
 
 
 if __name__ == "__main__":

@@ -5,26 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
-
 from engine.api.app import create_app
 from engine.platform.jobs import run_due_jobs
 from engine.platform.notifications import notify
 
-from .inbox_support import T0, SignIn, record_id, sales_erp, uid
-
-
-@pytest.fixture
-def rt(db_url):
-    with sales_erp(db_url) as rt:
-        yield rt
-
-
-@pytest.fixture
-def sign_in(rt):
-    s = SignIn(create_app(rt))
-    yield s
-    s.close()
+from .inbox_support import T0, record_id, uid
 
 
 def test_a_reminder_reaches_the_assignees_inbox_in_their_language(rt, sign_in):

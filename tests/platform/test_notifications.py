@@ -7,28 +7,14 @@ import datetime as dt
 
 import pytest
 
-from engine.api.app import create_app
 from engine.identity.org import Org
 from engine.platform.jobs import run_due_jobs
 from engine.platform.notifications import NotificationChannel, notify
 
-from .inbox_support import SignIn, record_id, sales_erp, uid
+from .inbox_support import record_id, uid
 
 HELLO = {"zh": "合同已审批", "en": "Contract approved"}
 BODY = {"zh": "请尽快安排发货", "en": "Please arrange delivery"}
-
-
-@pytest.fixture
-def rt(db_url):
-    with sales_erp(db_url) as rt:
-        yield rt
-
-
-@pytest.fixture
-def sign_in(rt):
-    s = SignIn(create_app(rt))
-    yield s
-    s.close()
 
 
 def send(rt, login, kind="test.note", title=HELLO, body=BODY, link=None, **kw):

@@ -8,29 +8,15 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from engine.api.app import create_app
 from engine.errors import JimuError, NotFound, ValidationFailed
 from engine.identity.actor import system_actor
 from engine.identity.org import Org
 from engine.platform.jobs import run_due_jobs
 from engine.platform.todos import complete_todo, create_todo, reopen_todo, update_todo
 
-from .inbox_support import T0, SignIn, actor, record_id, sales_erp, uid
+from .inbox_support import T0, actor, record_id, uid
 
 H = dt.timedelta(hours=1)
-
-
-@pytest.fixture
-def rt(db_url):
-    with sales_erp(db_url) as rt:
-        yield rt
-
-
-@pytest.fixture
-def sign_in(rt):
-    s = SignIn(create_app(rt))
-    yield s
-    s.close()
 
 
 def notes(rt, login):
