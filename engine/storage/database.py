@@ -10,6 +10,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from rules.expr.sql_backend import register_sqlite_functions
+
 from .capabilities import Capabilities, capabilities
 from .core_tables import SYSTEM_USER_LOGIN, core_metadata
 
@@ -75,10 +77,7 @@ def _sqlite_on_connect(dbapi_conn, _record) -> None:
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.close()
-    try:
-        from rules.expr.sql_backend import register_sqlite_functions
-    except ImportError:  # the SQL backend of the expression language is optional for storage
-        return
+    # permission scopes and filters written in the formula language need these on every connection
     register_sqlite_functions(dbapi_conn)
 
 
