@@ -336,8 +336,9 @@ def _check_temporal(nodes: Sequence[Node]) -> dict[str, str] | None:
     return None
 
 
-def _date_part(part: str) -> Form:
-    """YEAR, MONTH, DAY of a date or datetime; a blank date is #VALUE! (it has no year)."""
+def _temporal_part(part: str, of_time: bool = False) -> Form:
+    """YEAR, MONTH, DAY of a date or datetime; with ``of_time`` HOUR, MINUTE, SECOND (a date is
+    midnight). A blank is #VALUE! (it has no year, nor an hour)."""
 
     @_with_check(_check_temporal)
     def form(c, args, nodes) -> SqlValue:
@@ -345,24 +346,10 @@ def _date_part(part: str) -> Form:
         if v.kind not in (DATE_K, DATETIME_K):
             return c.constant(VALUE)
         blank = v.expr.is_(None) if v.nullable else None
-        return c.numbers.native_int(extract(part, v.expr), False, any_error(v.err, blank))
-
-    return form
-
-
-def _time_part(part: str) -> Form:
-    """HOUR, MINUTE, SECOND of a datetime (a date is midnight); a blank is #VALUE!."""
-
-    @_with_check(_check_temporal)
-    def form(c, args, nodes) -> SqlValue:
-        v = args[0]
-        if v.kind not in (DATE_K, DATETIME_K):
-            return c.constant(VALUE)
-        blank = v.expr.is_(None) if v.nullable else None
-        if v.kind == DATE_K:
+        if of_time and v.kind == DATE_K:
             return c.numbers.native_int(literal(0), False, blank)
         value = extract(part, v.expr)
-        if c.caps.exact_decimal:  # PostgreSQL's seconds carry a fraction; SQLite's are whole already
+        if of_time and c.caps.exact_decimal:  # PostgreSQL's seconds carry a fraction; SQLite's are whole
             value = func.floor(value)
         return c.numbers.native_int(value, False, any_error(v.err, blank))
 
@@ -411,12 +398,12 @@ FORMS: dict[str, Form] = {
     "LEFT": _left,
     "RIGHT": _right,
     "MID": _mid,
-    "YEAR": _date_part("year"),
-    "MONTH": _date_part("month"),
-    "DAY": _date_part("day"),
-    "HOUR": _time_part("hour"),
-    "MINUTE": _time_part("minute"),
-    "SECOND": _time_part("second"),
+    "YEAR": _temporal_part("year"),
+    "MONTH": _temporal_part("month"),
+    "DAY": _temporal_part("day"),
+    "HOUR": _temporal_part("hour", of_time=True),
+    "MINUTE": _temporal_part("minute", of_time=True),
+    "SECOND": _temporal_part("second", of_time=True),
     "TODAY": _context_form("TODAY"),
     "NOW": _context_form("NOW"),
 }

@@ -191,15 +191,23 @@ def _replace(old_text: Any, start_num: Any, num_chars: Any, new_text: Any) -> st
     return _bounded(s[:start - 1] + new + s[start - 1 + n:])
 
 
-def _find(find_text: Any, within_text: Any, start_num: Any = Decimal(1)) -> Decimal | ExcelError:
-    """Case-sensitive, no wildcards; no match is #VALUE!."""
+def _find_args(find_text: Any, within_text: Any, start_num: Any) -> tuple[str, str, int] | ExcelError:
+    """FIND's and SEARCH's arguments as (needle, text, 1-based start), or the first error."""
     ts = _texts(find_text, within_text)
     if type(ts) is ExcelError:
         return ts
     start = int_arg(start_num)
     if type(start) is ExcelError:
         return start
-    needle, hay = ts
+    return ts[0], ts[1], start
+
+
+def _find(find_text: Any, within_text: Any, start_num: Any = Decimal(1)) -> Decimal | ExcelError:
+    """Case-sensitive, no wildcards; no match is #VALUE!."""
+    args = _find_args(find_text, within_text, start_num)
+    if type(args) is ExcelError:
+        return args
+    needle, hay, start = args
     if start < 1 or start > len(hay):
         return VALUE
     pos = hay.find(needle, start - 1)
@@ -208,13 +216,10 @@ def _find(find_text: Any, within_text: Any, start_num: Any = Decimal(1)) -> Deci
 
 def _search(find_text: Any, within_text: Any, start_num: Any = Decimal(1)) -> Decimal | ExcelError:
     """Case-insensitive, with ``?`` and ``*`` wildcards (``~`` escapes them); no match is #VALUE!."""
-    ts = _texts(find_text, within_text)
-    if type(ts) is ExcelError:
-        return ts
-    start = int_arg(start_num)
-    if type(start) is ExcelError:
-        return start
-    needle, hay = ts
+    args = _find_args(find_text, within_text, start_num)
+    if type(args) is ExcelError:
+        return args
+    needle, hay, start = args
     if start < 1 or start > len(hay) or len(needle) > MAX_PATTERN_LENGTH:
         return VALUE
     pos = Wildcard(needle).search(hay, start - 1)
