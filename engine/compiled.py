@@ -53,12 +53,21 @@ class CompiledField:
     readonly: bool = False
     default: Any = None
     relation_to: str | None = None
+    entity: str = ""  # the entity holding the field ("quote", or "quote.lines" for a sub-table row)
 
     def parse(self, value: Any) -> Any:
         return self.ftype.parse(self.definition, value)
 
     def dump(self, value: Any) -> Any:
         return self.ftype.dump(self.definition, value)
+
+    @property
+    def stored(self) -> bool:
+        return self.ftype.stored
+
+    @property
+    def computed(self) -> bool:
+        return self.ftype.computed
 
 
 @dataclass(frozen=True)
@@ -108,8 +117,12 @@ class CompiledApp:
         def fields() -> dict[str, T.Type]:
             out: dict[str, T.Type] = dict(SYSTEM_FIELD_TYPES)
             for f in ent.fields:
-                out[f.name] = (self.record_type(f.relation_to) if f.relation_to
-                               else f.ftype.expr_type(f.definition))
+                if f.relation_to:
+                    out[f.name] = self.record_type(f.relation_to)
+                elif f.ftype.expr_type_for is not None:
+                    out[f.name] = f.ftype.expr_type_for(self, f)
+                else:
+                    out[f.name] = f.ftype.expr_type(f.definition)
             return out
 
         labels = {}
@@ -162,6 +175,7 @@ def _compile_entity(app: str, doc: Mapping[str, Any], field_types: FieldTypeRegi
             readonly=bool(fd.get("readonly", False)),
             default=fd.get("default"),
             relation_to=ftype.references_entity(fd),
+            entity=doc["entity"],
         ))
     by_name = MappingProxyType({f.name: f for f in fields})
     title = doc.get("title") or ""

@@ -13,9 +13,10 @@ import sqlalchemy as sa
 
 from .compiled import CompiledApp, compile_app
 from .errors import JimuError, msg
-from .fieldtypes import FieldTypeRegistry, kernel_field_types
+from .fieldtypes import FieldTypeRegistry
 from .platform.events import EventHandlers, dispatch_pending
 from .platform.jobs import JobHandlers
+from .plugins import engines, platform_field_types
 from .records import kernel_handlers
 from .records.pipeline import Pipeline, WriteBatch
 from .records.read_path import ReadPolicy, ReadRequest, ReadScope
@@ -44,7 +45,7 @@ class InstalledApp:
 @dataclass
 class Runtime:
     db: Database
-    field_types: FieldTypeRegistry = field(default_factory=kernel_field_types)
+    field_types: FieldTypeRegistry = field(default_factory=platform_field_types)
     functions: Any = None  # rules.expr FunctionRegistry
     pipeline: Pipeline = field(default_factory=Pipeline)
     read_policies: list[ReadPolicy] = field(default_factory=list)
@@ -55,6 +56,8 @@ class Runtime:
     background_steps: list = field(default_factory=list)  # fn(runtime) -> int, called by each worker tick
     notification_channels: list = field(default_factory=list)  # platform.notifications.NotificationChannel
     handover_steps: list = field(default_factory=list)  # fn(runtime, conn, from_user, to_user) -> {what: n}
+    settings: dict = field(default_factory=dict)  # engines' settings (files_dir...), from env by default
+    routers: list = field(default_factory=list)  # API routers engines add (fastapi.APIRouter)
     public_paths: set[str] = field(default_factory=set)  # API paths open without sign-in (inbound hooks)
     bypass_noted: dict = field(default_factory=dict)  # (admin, entity) -> when the event log last heard of it
 
@@ -69,6 +72,10 @@ class Runtime:
         from .platform.inbox import register_inbox
 
         register_inbox(self)  # to-do reminders, notification delivery, the to-dos of a handover
+        for engine in engines():
+            hook = getattr(engine, "register", None)
+            if hook is not None:
+                hook(self)
 
     def profile_field_types(self) -> dict:
         """Profile fields of users that installed apps declare (``user_fields`` in app.yaml)."""
@@ -135,9 +142,13 @@ class Runtime:
             return
         with self.db.engine.connect() as c:
             c.execution_options(**{WRITE_OPTION: True})
-            with c.begin():
-                yield c
-            pending = c.info.pop("jimu_after_commit", [])
+            try:
+                with c.begin():
+                    yield c
+            finally:
+                # c.info belongs to the pooled DBAPI connection: a rolled-back batch must not wait
+                # there for the next commit on it
+                pending = c.info.pop("jimu_after_commit", [])
         for batch in pending:
             batch.conn = None
             self.pipeline.run("after_commit", batch)

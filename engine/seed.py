@@ -86,13 +86,27 @@ def _order(app: CompiledApp, merged: dict) -> list[str]:
     g = nx.DiGraph()
     g.add_nodes_from(merged)
     for name in merged:
-        for f in app.entities[name].fields:
-            if f.relation_to and f.relation_to in merged and f.relation_to != name:
-                g.add_edge(f.relation_to, name)
+        for target in _relations(app.entities[name].definition.get("fields") or ()):
+            if target in merged and target != name:
+                g.add_edge(target, name)
     return list(nx.lexicographical_topological_sort(g))
 
 
+def _relations(field_defs) -> set[str]:
+    """Entities the fields point at, nested field lists (a sub-table's rows) included."""
+    out = set()
+    for fd in field_defs:
+        if fd.get("type") == "relation" and fd.get("to"):
+            out.add(fd["to"])
+        out |= _relations(fd.get("fields") or ())
+    return out
+
+
 def _resolve(v: Any, keys: dict, fname: str, entity: str) -> Any:
+    if isinstance(v, list):
+        return [_resolve(x, keys, fname, entity) for x in v]
+    if isinstance(v, dict):
+        return {k: _resolve(x, keys, fname, entity) for k, x in v.items()}
     if isinstance(v, str) and v.startswith("@"):
         if v[1:] not in keys:
             raise JimuError("seed.E003", msg(f"{fname}: {entity} 引用了未知的键 {v}",

@@ -18,6 +18,8 @@ def create_app(runtime: Runtime) -> FastAPI:
                   description="A no-code platform engine. 无代码平台引擎。")
     app.state.runtime = runtime
     install_authentication(app, runtime)  # every /api/ request is authenticated before it is routed
+    for router in runtime.routers:  # engines' routes first: /records/{app}/{entity}/export before /{id}
+        app.include_router(router)
     app.include_router(auth.router)
     app.include_router(meta.router)
     app.include_router(records.router)

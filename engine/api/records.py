@@ -5,6 +5,7 @@ from typing import Any
 
 import simplejson
 from fastapi import APIRouter, Depends, Query, Request
+from starlette.concurrency import run_in_threadpool
 
 from ..errors import ValidationFailed, msg
 from ..identity.actor import Actor
@@ -23,6 +24,20 @@ def _reader(rt: Runtime, app: str, entity: str, actor: Actor) -> RecordReader:
     return RecordReader(rt, a, a.entity(entity), actor)
 
 
+def _filters(text: str | None) -> dict:
+    if not text:
+        return {}
+    try:
+        filters = simplejson.loads(text, use_decimal=True)
+    except ValueError as e:
+        raise ValidationFailed("query.E005", msg("filter 不是合法的 JSON", "filter is not valid JSON"),
+                               [{"path": "filter", "message": msg(str(e), str(e))}]) from None
+    if not isinstance(filters, dict):
+        raise ValidationFailed("query.E005", msg("filter 应为对象", "filter must be an object"),
+                               [{"path": "filter", "message": msg("应为对象", "must be an object")}])
+    return filters
+
+
 @router.get("/{app}/{entity}", summary="List records / 记录列表")
 def list_records(
     app: str, entity: str,
@@ -33,27 +48,19 @@ def list_records(
     deleted: bool = Query(False, description="list deleted records instead (to restore them)"),
     rt: Runtime = Depends(get_runtime), actor: Actor = Depends(get_actor),
 ) -> Any:
-    filters: dict = {}
-    if filter:
-        try:
-            filters = simplejson.loads(filter, use_decimal=True)
-        except ValueError as e:
-            raise ValidationFailed("query.E005", msg("filter 不是合法的 JSON", "filter is not valid JSON"),
-                                   [{"path": "filter", "message": msg(str(e), str(e))}]) from None
-        if not isinstance(filters, dict):
-            raise ValidationFailed("query.E005", msg("filter 应为对象", "filter must be an object"),
-                                   [{"path": "filter", "message": msg("应为对象", "must be an object")}])
-    query = ListQuery(filters=filters, sort=[s for s in (sort or "").split(",") if s.strip()],
+    query = ListQuery(filters=_filters(filter), sort=[s for s in (sort or "").split(",") if s.strip()],
                       page=page, page_size=page_size, q=q, deleted=deleted)
     return JimuJSONResponse(_reader(rt, app, entity, actor).list(query))
 
 
 @router.get("/{app}/{entity}/picker", summary="Choose a record: ids and titles / 关联记录选择")
 def picker(app: str, entity: str, q: str | None = None, page: int = 1, page_size: int = 20,
+           filter: str | None = Query(None, description="JSON, as the list takes it: the form state's filter "
+                                                         "of a relation field ({\"customer\": 12})"),
            rt: Runtime = Depends(get_runtime), actor: Actor = Depends(get_actor)) -> Any:
     """What a relation field's picker lists: the records the user may read, searched by keyword."""
     listed = _reader(rt, app, entity, actor).list(ListQuery(q=q, page=page, page_size=page_size,
-                                                            sort=["-updated_at"]))
+                                                            filters=_filters(filter), sort=["-updated_at"]))
     return JimuJSONResponse({"items": [{"id": i["id"], "title": i["title"]} for i in listed["items"]],
                              "total": listed["total"]})
 
@@ -64,7 +71,9 @@ async def create_record(app: str, entity: str, request: Request, rt: Runtime = D
     body = await json_body(request)
     if not isinstance(body, dict):
         raise ValidationFailed("request.E003", msg("请求体应为对象", "the body must be an object"))
-    return JimuJSONResponse(rt.records(app, entity, actor).create(body), status_code=201)
+    # the database work is blocking: off the event loop, like the sync endpoints
+    created = await run_in_threadpool(rt.records(app, entity, actor).create, body)
+    return JimuJSONResponse(created, status_code=201)
 
 
 @router.post("/{app}/{entity}/bulk", status_code=201, summary="Create many records, all or none / 批量新建",
@@ -75,7 +84,7 @@ async def bulk_create(app: str, entity: str, request: Request, rt: Runtime = Dep
     body = await json_body(request)
     if not isinstance(body, list):
         raise ValidationFailed("request.E003", msg("请求体应为数组", "the body must be an array"))
-    ids = rt.records(app, entity, actor).create_many(body)
+    ids = await run_in_threadpool(rt.records(app, entity, actor).create_many, body)
     return JimuJSONResponse({"ids": ids, "count": len(ids)}, status_code=201)
 
 
@@ -92,7 +101,7 @@ async def update_record(app: str, entity: str, record_id: int, request: Request,
     body = await json_body(request)
     if not isinstance(body, dict):
         raise ValidationFailed("request.E003", msg("请求体应为对象", "the body must be an object"))
-    return JimuJSONResponse(rt.records(app, entity, actor).update(record_id, body))
+    return JimuJSONResponse(await run_in_threadpool(rt.records(app, entity, actor).update, record_id, body))
 
 
 @router.delete("/{app}/{entity}/{record_id}", summary="Delete (restorable) / 删除 (可恢复)")

@@ -33,10 +33,10 @@ class CheckResult:
 def check_bundle(path: str | os.PathLike[str] | bytes, field_types: FieldTypesLike | None = None, *,
                  external_entities: Iterable[str] = (), zip_limits: ZipLimits = ZipLimits()) -> CheckResult:
     """Check the bundle at ``path`` (a folder, a .zip file, or .zip bytes) against the published schemas
-    and across its files. ``field_types`` defaults to the kernel's registry."""
+    and across its files. ``field_types`` defaults to the platform's registry (kernel and engines)."""
     if field_types is None:
-        from ..fieldtypes import kernel_field_types
-        field_types = kernel_field_types()
+        from ..plugins import platform_field_types
+        field_types = platform_field_types()
     try:
         source = load_source(path, zip_limits=zip_limits)
     except BundleInvalid as e:
@@ -52,8 +52,33 @@ def check_bundle(path: str | os.PathLike[str] | bytes, field_types: FieldTypesLi
                               e.line if e.line is not None else 0))
     if not any(e.is_error for e in found):
         found.extend(_grant_problems(source, field_types))
+    if not any(e.is_error for e in found):
+        found.extend(_engine_problems(source, field_types))
     errors = tuple(e for e in found if e.is_error)
     return CheckResult(errors, tuple(e for e in found if not e.is_error), source)
+
+
+def _engine_problems(source: BundleSource, field_types) -> list[BundleError]:
+    """What the engines find in the compiled app (a formula that does not type-check, fields that
+    compute each other in a cycle...): each engine's ``check_app(app, field_types)`` hook returns
+    (entity, JSON path parts, zh, en) and the problem is placed in that entity's file."""
+    from ..compiled import compile_app
+    from ..plugins import engines
+    from .errors import problem
+
+    app = compile_app(source.app, [d for _, d in source.entities], source.roles, field_types)
+    files = {d.get("entity"): name for name, d in source.entities}
+    out = []
+    for engine in engines():
+        hook = getattr(engine, "check_app", None)
+        if hook is None:
+            continue
+        for entity, parts, zh, en in hook(app, field_types):
+            doc = source.document(files.get(entity, ""))
+            if doc is None:
+                continue
+            out.append(problem("bundle.E060", doc.name, parts, doc.line_of(parts), zh, en))
+    return out
 
 
 def _grant_problems(source: BundleSource, field_types) -> list[BundleError]:

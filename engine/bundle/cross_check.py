@@ -187,6 +187,9 @@ class _Checker:
             self.add("bundle.E044", doc, here + ("type",), f"未知字段类型 {type_name}, {hint_zh}",
                      f"unknown field type {type_name}; {hint_en}")
             return
+        check_definition = getattr(ftype, "check_definition", None)  # optional in FieldTypeLike
+        for code, parts, zh, en in check_definition(fd) if check_definition is not None else ():
+            self.add(code, doc, here + tuple(parts), zh, en)
         target = ftype.references_entity(fd)
         if not isinstance(target, str) or self.entity_known(target):
             return

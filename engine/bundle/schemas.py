@@ -164,10 +164,44 @@ COMMON_FIELD_KEYS: dict[str, Any] = {
     "required": {"type": "boolean"},
     "default": {"description": "A constant, or an expression as a string.",
                 "type": ["string", "number", "boolean", "null"]},
+    "default_expr": {"description": "A default computed by an expression: TODAY(), CURRENT_USER(), customer.owner.",
+                     "$ref": "#/$defs/text"},
     "help": {"$ref": "#/$defs/label"},
+    "placeholder": {"$ref": "#/$defs/label"},
     "unique": {"type": "boolean"},
+    "case_insensitive": {"description": "unique ignoring letter case", "type": "boolean"},
     "index": {"type": "boolean"},
     "readonly": {"type": "boolean"},
+    "visible_if": {"description": "Shown only when this expression is true; a hidden field is not required.",
+                   "$ref": "#/$defs/text"},
+    "required_if": {"$ref": "#/$defs/text"},
+    "readonly_if": {"$ref": "#/$defs/text"},
+    "min_length": {"type": "integer", "minimum": 0},
+    "pattern": {"description": "A regular expression the whole value must match.", "type": "string"},
+    "pattern_message": {"$ref": "#/$defs/label"},
+    "match": {
+        "description": "A relation offers only the records whose field (key) equals this record's field "
+                     "(value): a contact of the chosen customer.",
+        "type": "object", "additionalProperties": {"$ref": "#/$defs/name"},
+    },
+    "transitions": {
+        "description": "A state field (select): from each value, the values it may move to; \"*\" lists "
+                       "those reachable from anywhere, \"initial\" those a new record may start in.",
+        "type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}},
+    },
+    "requires": {
+        "description": "What entering a state requires: fields filled and conditions that must hold.",
+        "type": "object",
+        "additionalProperties": {
+            "type": "object", "additionalProperties": False,
+            "properties": {
+                "fields": {"type": "array", "items": {"$ref": "#/$defs/name"}},
+                "conditions": {"type": "array", "items": {
+                    "type": "object", "required": ["expr", "message"], "additionalProperties": False,
+                    "properties": {"expr": {"$ref": "#/$defs/text"}, "message": {"$ref": "#/$defs/label"}}}},
+            },
+        },
+    },
 }
 
 
@@ -221,9 +255,33 @@ def entity_schema(field_types: FieldTypesLike) -> dict[str, Any]:
             },
             "searchable": {"description": "Fields keyword search looks in; by default the title's fields.",
                            "type": "array", "items": {"$ref": "#/$defs/text"}},
+            "validations": {"$ref": "#/$defs/validations"},
+            "print_templates": {
+                "description": "Documents printed from a record (HTML in a sandboxed Jinja2, rendered to PDF).",
+                "type": "array",
+                "items": {
+                    "type": "object", "required": ["name", "label", "html"], "additionalProperties": False,
+                    "properties": {
+                        "name": {"$ref": "#/$defs/name"}, "label": {"$ref": "#/$defs/label"},
+                        "html": {"$ref": "#/$defs/text"},
+                        "page": {"type": "object", "additionalProperties": False, "properties": {
+                            "size": {"enum": ["A4", "A5", "Letter"]},
+                            "orientation": {"enum": ["portrait", "landscape"]},
+                            "margin_mm": {"type": "number", "minimum": 0, "maximum": 50}}},
+                    },
+                },
+            },
         },
         "$defs": {
             "field": field_schema,
+            "validations": {
+                "description": "Rules a record (or a sub-table row) must pass: the message shows when `when` is true.",
+                "type": "array",
+                "items": {"type": "object", "required": ["when", "message"], "additionalProperties": False,
+                          "properties": {"when": {"$ref": "#/$defs/text"}, "message": {"$ref": "#/$defs/label"},
+                                         "path": {"description": "the field the message belongs to",
+                                                  "$ref": "#/$defs/text"}}},
+            },
             "section": {
                 "type": "object", "required": ["fields"], "additionalProperties": False,
                 "properties": {"label": {"$ref": "#/$defs/label"},
@@ -245,8 +303,8 @@ def schema_text(schema: Mapping[str, Any]) -> str:
 
 def write_published(directory: Path = SCHEMA_DIR, field_types: FieldTypesLike | None = None) -> list[Path]:
     if field_types is None:
-        from ..fieldtypes import kernel_field_types
-        field_types = kernel_field_types()
+        from ..plugins import platform_field_types
+        field_types = platform_field_types()
     directory.mkdir(parents=True, exist_ok=True)
     written = []
     for name, schema in published_schemas(field_types).items():

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 KINDS = ("signin", "signin_failed", "signout", "token_created", "token_revoked", "token_used", "user_created",
          "user_changed", "password_changed", "role_assigned", "role_removed", "department_changed",
-         "handover", "admin_bypass", "export", "calendar_changed")
+         "handover", "admin_bypass", "export", "print", "calendar_changed")
 
 
 def log_event(runtime, conn: sa.Connection, kind: str, *, actor: int | None, target: str | None = None,

@@ -34,6 +34,15 @@ def filter_clause(res: Resolved, spec: Any, where: str) -> sa.ColumnElement:
 
 def _one(res: Resolved, op: str, value: Any, where: str) -> sa.ColumnElement:
     col = res.column
+    own = res.field.ftype.filter_clause if res.field is not None else None
+    if own is not None:  # a type whose values the operators below cannot compare (a list)
+        try:
+            clause = own(res.field.definition, col, op, value)
+        except FieldValueError as e:
+            raise ValidationFailed("query.E004", msg("过滤值有误", "invalid filter value"),
+                                   [{"path": where, "message": e.message}]) from None
+        if clause is not None:
+            return clause
     if op == "blank":
         return col.is_(None) if value in (True, None) else col.is_not(None)
     if op == "notblank":

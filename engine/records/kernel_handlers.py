@@ -33,11 +33,11 @@ def apply_defaults(batch: WriteBatch) -> None:
 def check_required(batch: WriteBatch) -> None:
     fields = [f for f in batch.entity.fields if f.required]
     for w in batch.writes:
-        if w.op not in ("create", "update"):
+        if w.op not in ("create", "update") or w.recompute:
             continue
         failed = {e["path"] for e in w.errors}
         for f in fields:
-            if w.values.get(f.name) is None and f.name not in failed:
+            if w.values.get(f.name) is None and f.name not in failed and f.name not in w.excused:
                 w.error(f.name, msg(f"{f.label.get('zh', f.name)}不能为空",
                                     f"{f.label.get('en', f.name)} is required"), code="required")
 
@@ -81,25 +81,32 @@ def check_relations(batch: WriteBatch) -> None:
 
 def check_unique(batch: WriteBatch) -> None:
     """Unique fields: no duplicate within the batch nor among stored records (deleted ones included,
-    as the database index holds them too). The message never says which record holds the value."""
+    as the database index holds them too). ``case_insensitive`` compares folded text. The message
+    never says which record holds the value: a rep must learn of a duplicate ("撞单") without seeing
+    a customer they may not read."""
     for f in batch.entity.fields:
-        if not f.unique:
+        if not f.unique or not f.stored:
             continue
+        fold = bool(f.definition.get("case_insensitive"))
+        key = (lambda v: v.casefold() if isinstance(v, str) else v) if fold else (lambda v: v)
         col = batch.table.c[f.column_name]
         by_value = defaultdict(list)
         for w in batch.writes:
             v = w.values.get(f.name)
             if w.op in ("create", "update") and v is not None and (w.old is None or w.old.get(f.name) != v):
-                by_value[v].append(w)
+                by_value[key(v)].append(w)
         if not by_value:
             continue
         values = list(by_value)
-        taken = set()
+        taken: dict = defaultdict(set)  # value -> ids holding it
+        probe = sa.func.lower(col) if fold else col
         for i in range(0, len(values), 900):
-            taken.update(batch.conn.execute(sa.select(col).where(col.in_(values[i: i + 900]))).scalars())
+            chunk = values[i: i + 900]
+            for rid, v in batch.conn.execute(sa.select(batch.table.c.id, col).where(probe.in_(chunk))):
+                taken[key(v)].add(rid)
         for v, ws in by_value.items():
             for n, w in enumerate(ws):
-                if v in taken or n > 0:
+                if taken.get(v, set()) - {w.id} or n > 0:
                     w.error(f.name, msg(f"{f.label.get('zh', f.name)}已存在相同的值",
                                         f"another record already has this {f.label.get('en', f.name)}"),
                             code="unique")
@@ -109,7 +116,7 @@ def persist_rows(batch: WriteBatch) -> None:
     t, ent, now, actor = batch.table, batch.entity, batch.now, batch.actor.user_id
     creates = [w for w in batch.writes if w.op == "create"]
     if creates:
-        cols = [(f.name, f.column_name) for f in ent.fields]
+        cols = [(f.name, f.column_name) for f in ent.fields if f.stored]
         rows = []
         for w in creates:
             row = {c: w.values.get(n) for n, c in cols}
@@ -129,7 +136,8 @@ def persist_rows(batch: WriteBatch) -> None:
             continue
         values: dict = {"updated_at": now, "updated_by": actor, "version": w.version + 1}
         if w.op == "update":
-            values.update({ent.by_name[k].column_name: new for k, (_, new) in w.changes.items()})
+            values.update({ent.by_name[k].column_name: new for k, (_, new) in w.changes.items()
+                           if k in ent.by_name and ent.by_name[k].stored})
             if w.owner != w.row["owner"]:
                 values["owner"] = w.owner
                 values["department"] = w.department

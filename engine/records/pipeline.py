@@ -36,6 +36,11 @@ class Write:
     version: int = 1
     owner: int | None = None
     department: int | None = None  # the owner's department (set in prepare by the identity engine)
+    # True when the engine rewrites a record to bring computed values up to date (a rollup after a
+    # child changed): no user input, so user-facing rules (required, linkage, stages) do not apply
+    recompute: bool = False
+    excused: set[str] = field(default_factory=set)  # fields not required now (hidden by a linkage rule)
+    notes: dict[str, Any] = field(default_factory=dict)  # what engines learn about the write (form flags...)
 
     def error(self, path: str, message: dict[str, str], code: str | None = None) -> None:
         d: dict[str, Any] = {"path": path, "message": message}
@@ -55,6 +60,7 @@ class WriteBatch:
     runtime: Any  # the Runtime; typed loosely to keep this module free of an import cycle
     conn: sa.Connection | None = None
     bulk: bool = False
+    trial: bool = False  # judged only (form state, import dry run): nothing persists; skip side effects
 
     def has_errors(self) -> bool:
         return any(w.errors for w in self.writes)
@@ -66,11 +72,21 @@ class Pipeline:
     def __init__(self) -> None:
         self._handlers: dict[str, list[tuple[tuple[str, str] | None, Handler]]] = {s: [] for s in STAGES}
 
-    def on(self, stage: str, handler: Handler, *, app: str | None = None, entity: str | None = None) -> None:
+    def on(self, stage: str, handler: Handler, *, app: str | None = None, entity: str | None = None,
+           before: Handler | None = None) -> None:
+        """Add ``handler`` to ``stage``, at the end or just ``before`` another handler (a sub-table's
+        rows are written before the audit entry that records their ids)."""
         if stage not in self._handlers:
             raise ValueError(f"unknown pipeline stage {stage!r}; stages are {', '.join(STAGES)}")
         key = (app, entity) if entity else None
-        self._handlers[stage].append((key, handler))
+        handlers = self._handlers[stage]
+        if before is None:
+            handlers.append((key, handler))
+            return
+        at = next((i for i, (_, h) in enumerate(handlers) if h is before), None)
+        if at is None:
+            raise ValueError(f"{before!r} is not a handler of stage {stage!r}")
+        handlers.insert(at, (key, handler))
 
     def run(self, stage: str, batch: WriteBatch) -> None:
         for key, handler in self._handlers[stage]:

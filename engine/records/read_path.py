@@ -148,6 +148,21 @@ class RecordReader:
                     target = self.app.entity(f.relation_to)
                     rel_titles[f.name] = readable_titles(self.runtime, self.app, target, ids, self.actor, conn)
         own_titles = titles(self.runtime, self.app, ent, [r["id"] for r in rows], self.actor, conn) if rows else {}
+        extra: dict[str, dict[int, Any]] = {}  # values of fields kept outside the row (sub-tables...)
+        ids = [r["id"] for r in rows]
+        for f in ent.fields:
+            if not ids or f.name in self.scope.hidden:
+                continue
+            if not f.stored and f.ftype.load_values is not None:
+                stored = f.ftype.load_values(self.runtime, self.app, ent, f, ids, conn)
+            elif f.ftype.api_values is not None:
+                stored = {r["id"]: r[f.column_name] for r in rows}
+            else:
+                continue
+            if f.ftype.api_values is not None:
+                extra[f.name] = f.ftype.api_values(self, f, stored, conn)
+            else:
+                extra[f.name] = {i: f.dump(v) for i, v in stored.items()}
         out = []
         for r in rows:
             hidden = self.scope.hidden_on(r)
@@ -157,6 +172,11 @@ class RecordReader:
             d: dict[str, Any] = {"id": r["id"], "title": title}
             for f in ent.fields:
                 if f.name in hidden:
+                    continue
+                if f.name in extra:
+                    d[f.name] = extra[f.name].get(r["id"])
+                    continue
+                if not f.stored:
                     continue
                 v = r[f.column_name]
                 if f.relation_to:
@@ -169,12 +189,6 @@ class RecordReader:
                 d[s] = v.isoformat() + "Z" if hasattr(v, "isoformat") else v
             out.append(d)
         return out
-
-
-def _shown(v, res) -> str:
-    if v is None:
-        return ""
-    return str(res.field.dump(v) if res.field is not None else v)
 
 
 def readable_titles(runtime, app: CompiledApp, entity: CompiledEntity, ids, actor, conn) -> dict[int, str]:

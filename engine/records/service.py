@@ -49,7 +49,8 @@ class RecordService:
         with self.runtime.transaction(conn) as c:
             old = self._load_for_write(c, record_id)
             self._check_version(old, expected_version)
-            w = Write(op="update", input=data, values=self._field_values(old), old=self._field_values(old),
+            current = self._field_values(old, c)
+            w = Write(op="update", input=data, values=dict(current), old=current,
                       row=old, id=record_id, department=old["department"],
                       expected_version=expected_version, version=old["version"], owner=old["owner"])
             self._parse_into(w, data, creating=False)
@@ -60,6 +61,33 @@ class RecordService:
                 self.runtime.pipeline.run("persist", batch)
                 self.runtime.after_commit(c, batch)
             return self.reader().get(record_id, conn=c)
+
+    def trial(self, data: dict[str, Any], record_id: int | None = None) -> tuple[Write, WriteBatch]:
+        """Judge a create (or an update of ``record_id``) exactly as a save would — prepare, check and
+        guard — without saving: the form state of a record being edited. Problems stay on the write
+        (parsing's and every stage's); a refusal of the whole write (no permission) still raises."""
+        data = dict(data)
+        with self.runtime.db.engine.connect() as c:
+            tx = c.begin()
+            try:
+                if record_id is None:
+                    w = Write(op="create", input=data, values={f.name: None for f in self.entity.fields})
+                    self._parse_into(w, data, creating=True)
+                else:
+                    data.pop("version", None)
+                    old = self._load_for_write(c, record_id)
+                    current = self._field_values(old, c)
+                    w = Write(op="update", input=data, values=dict(current), old=current, row=old, id=record_id,
+                              department=old["department"], version=old["version"], owner=old["owner"])
+                    self._parse_into(w, data, creating=False)
+                batch = self._batch([w], c, bulk=False)
+                batch.trial = True
+                for stage in ("prepare", "check", "guard"):
+                    self.runtime.pipeline.run(stage, batch)
+                batch.conn = None
+                return w, batch
+            finally:
+                tx.rollback()
 
     def reassign(self, ids: list[int], owner: int, conn: sa.Connection | None = None) -> None:
         """Give records another owner (a handover), as one batch through every stage; each
@@ -72,7 +100,7 @@ class RecordService:
             writes = []
             for row in c.execute(q).mappings():
                 row = dict(row)
-                values = self._field_values(row)
+                values = self._field_values(row, c)
                 writes.append(Write(op="update", input={"owner": owner}, values=values, old=dict(values), row=row,
                                     id=row["id"], version=row["version"], owner=owner,
                                     department=row["department"]))
@@ -118,7 +146,8 @@ class RecordService:
         with self.runtime.transaction(conn) as c:
             old = self._load_for_write(c, record_id, deleted=(op == "restore"))
             self._check_version(old, expected_version)
-            w = Write(op=op, input={}, values=self._field_values(old), old=self._field_values(old), row=old,
+            current = self._field_values(old, c)
+            w = Write(op=op, input={}, values=dict(current), old=current, row=old,
                       id=record_id,
                       version=old["version"], owner=old["owner"])
             batch = self._batch([w], c, bulk=False)
@@ -160,10 +189,17 @@ class RecordService:
                 else:
                     w.error(key, msg(f"未知字段 '{key}'", f"unknown field '{key}'"))
                 continue
+            f = self.entity.by_name[key]
+            if f.computed:
+                if creating or raw != f.dump(w.old.get(key) if w.old else None):
+                    w.error(key, msg("这个字段由系统计算，不可填写", "this field is computed and cannot be written"),
+                            code="computed")
+                continue
             try:
                 values[key] = parse(raw)
-            except FieldValueError as e:
-                w.error(key, e.message)
+            except FieldValueError as e:  # a sub-table reports each row's problems at its path
+                for sub, message in getattr(e, "details", None) or [("", e.message)]:
+                    w.error(key + sub, message)
 
     def _load_for_write(self, conn, record_id: int, deleted: bool = False) -> dict:
         """The stored row, locked where the backend can; a record the actor may not read is "not
@@ -189,8 +225,54 @@ class RecordService:
                 "reload and try again"), [{"path": "version", "message": msg("版本已过期", "stale version"),
                                            "current": old["version"]}])
 
-    def _field_values(self, row: dict) -> dict[str, Any]:
-        return {f.name: row[f.column_name] for f in self.entity.fields}
+    def _field_values(self, row: dict, conn: sa.Connection | None = None) -> dict[str, Any]:
+        out = {f.name: row[f.column_name] for f in self.entity.fields if f.stored}
+        for f in self.entity.fields:
+            if not f.stored and f.ftype.load_values is not None:
+                with self.runtime.connect(conn) as c:
+                    out[f.name] = f.ftype.load_values(self.runtime, self.app, self.entity, f, [row["id"]], c
+                                                      ).get(row["id"])
+        return out
+
+    def _field_values_many(self, rows: list[dict], conn: sa.Connection) -> list[dict[str, Any]]:
+        out = [{f.name: r[f.column_name] for f in self.entity.fields if f.stored} for r in rows]
+        ids = [r["id"] for r in rows]
+        for f in self.entity.fields:
+            if not f.stored and f.ftype.load_values is not None and ids:
+                loaded = f.ftype.load_values(self.runtime, self.app, self.entity, f, ids, conn)
+                for r, d in zip(rows, out):
+                    d[f.name] = loaded.get(r["id"])
+        return out
+
+    def recompute(self, ids: list[int], conn: sa.Connection | None = None) -> int:
+        """Bring the computed values of records up to date (a rollup after a child changed, a lookup
+        after its source changed), locking them first so concurrent writers cannot lose an update.
+        Runs as the system, whoever caused it: the records may be ones the user cannot edit."""
+        t = self.table
+        with self.runtime.transaction(conn) as c:
+            q = sa.select(t).where(t.c.id.in_(sorted(set(ids))), t.c.deleted_at.is_(None)).order_by(t.c.id)
+            if self.runtime.db.caps.row_locks:
+                q = q.with_for_update()
+            rows = [dict(r) for r in c.execute(q).mappings()]
+            if not rows:
+                return 0
+            writes = []
+            for row, values in zip(rows, self._field_values_many(rows, c)):
+                writes.append(Write(op="update", input={}, values=values, old=dict(values), row=row, id=row["id"],
+                                    version=row["version"], owner=row["owner"], department=row["department"],
+                                    recompute=True))
+            batch = self._batch(writes, c, bulk=True)
+            self._run_checks(batch)
+            changed = []
+            for w in writes:
+                w.changes = {k: (w.old[k], v) for k, v in w.values.items() if v != w.old[k]}
+                if w.changes:
+                    changed.append(w)
+            if changed:
+                batch.writes = changed
+                self.runtime.pipeline.run("persist", batch)
+                self.runtime.after_commit(c, batch)
+            return len(changed)
 
 
 def _int_or_none(v: Any) -> int | None:

@@ -128,6 +128,12 @@ def core_metadata() -> tuple[sa.MetaData, dict[str, sa.Table]]:
 
     for service in (events_schema, jobs_schema, inbox_schema):
         t.update(service.add_tables(md))
+    from ..plugins import engines
+
+    for engine in engines():  # engines above the kernel own tables too (counters, files...)
+        hook = getattr(engine, "add_tables", None)
+        if hook is not None:
+            t.update(hook(md))
     return md, t
 
 

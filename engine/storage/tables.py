@@ -28,7 +28,9 @@ def system_columns() -> list[sa.Column]:
 def entity_table(entity: CompiledEntity, app: CompiledApp, metadata: sa.MetaData) -> sa.Table:
     cols: list = system_columns()
     for f in entity.fields:
-        ctype = f.ftype.column(f.definition)
+        if not f.stored:
+            continue
+        ctype = f.ftype.column_for(app, f) if f.ftype.column_for is not None else f.ftype.column(f.definition)
         if f.relation_to:
             target = app.entities[f.relation_to].table_name
             cols.append(sa.Column(f.column_name, ctype, sa.ForeignKey(f"{target}.id"), index=True))
@@ -42,4 +44,9 @@ def entity_table(entity: CompiledEntity, app: CompiledApp, metadata: sa.MetaData
 
 
 def app_tables(app: CompiledApp, metadata: sa.MetaData) -> dict[str, sa.Table]:
-    return {name: entity_table(e, app, metadata) for name, e in app.entities.items()}
+    tables = {name: entity_table(e, app, metadata) for name, e in app.entities.items()}
+    for e in app.entities.values():  # then the tables some field types keep (a sub-table's rows)
+        for f in e.fields:
+            if f.ftype.tables_for is not None:
+                f.ftype.tables_for(app, e, f, metadata)
+    return tables

@@ -41,6 +41,18 @@ def test_after_commit_sees_committed_writes_and_never_rolled_back_ones(erp):
     assert seen == [[("create", rec["id"])], [("create", i) for i in ids], [("update", rec["id"])]]
 
 
+def test_a_rolled_back_outer_transaction_leaves_nothing_for_the_next_commit(erp):
+    seen = []
+    erp.pipeline.on("after_commit", lambda b: seen.append([w.values["code"] for w in b.writes]))
+    svc = erp.records("sales_erp", "product")
+    with pytest.raises(RuntimeError):
+        with erp.transaction() as c:
+            svc.create_many([{"code": "RB-1", "name": "rolled back", "price": 1}], conn=c)
+            raise RuntimeError("a later step fails")
+    svc.create_many([{"code": "RB-2", "name": "kept", "price": 1}])  # likely the same pooled connection
+    assert seen == [["RB-2"]]
+
+
 def test_an_outer_transaction_holds_every_write_until_it_commits(erp):
     svc = erp.records("sales_erp", "product")
     seen = []

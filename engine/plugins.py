@@ -1,0 +1,33 @@
+"""The engines that join the kernel, by module name.
+
+The kernel never imports an engine (imports point down: engine <- forms <- flows...). Instead each
+engine module named here offers any of these hooks, looked up by name when a runtime is built:
+
+    add_field_types(registry)     more field types, before any app compiles
+    add_tables(metadata) -> dict  the engine's own platform tables (name -> Table)
+    register(runtime)             pipeline handlers, read policies, functions, API routers
+
+Like a framework's list of installed apps: the composition lives in one place, in data.
+"""
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+ENGINES: tuple[str, ...] = ("forms.engine",)
+
+
+def engines() -> list[ModuleType]:
+    return [importlib.import_module(name) for name in ENGINES]
+
+
+def platform_field_types():
+    """The kernel's field types plus every engine's: what bundles are checked and compiled with."""
+    from .fieldtypes import kernel_field_types
+
+    reg = kernel_field_types()
+    for mod in engines():
+        hook = getattr(mod, "add_field_types", None)
+        if hook is not None:
+            hook(reg)
+    return reg
