@@ -1,0 +1,60 @@
+"""The form engine joining the kernel (see engine/plugins.py for the hooks).
+
+Each capability lives in its own module and offers the same hooks; this module only lists them, so
+adding a capability is one line here and a file of its own.
+"""
+from __future__ import annotations
+
+import importlib
+
+# the form engine's parts, each a module offering any of add_field_types / add_tables / register
+PARTS: tuple[str, ...] = (
+    "forms.fieldtypes",  # the extra field types (text kinds, choices, people...) and their checks
+    "forms.subtable",  # before recalc: rows are merged before they are computed
+    "forms.computed_kinds",
+    "forms.attachments",  # before recalc: file ids become {id, name, size, content_type} first
+    "forms.recalc",
+    "forms.linkage",  # after recalc: rules judge the computed values
+    "forms.states",
+    "forms.form_state",
+    "forms.autonumber",
+    "forms.io_api",  # import and export of records (xlsx, csv)
+    "forms.printing",  # print templates: a record to PDF (sandboxed Jinja2, fpdf2, bundled CJK font)
+)
+
+
+def _parts():
+    return [importlib.import_module(name) for name in PARTS]
+
+
+def add_field_types(registry) -> None:
+    for part in _parts():
+        hook = getattr(part, "add_field_types", None)
+        if hook is not None:
+            hook(registry)
+
+
+def add_tables(metadata) -> dict:
+    tables: dict = {}
+    for part in _parts():
+        hook = getattr(part, "add_tables", None)
+        if hook is not None:
+            tables.update(hook(metadata))
+    return tables
+
+
+def check_app(app, field_types) -> list:
+    """Problems of the compiled app the form engine finds (bundle checker hook)."""
+    out = []
+    for part in _parts():
+        hook = getattr(part, "check_app", None)
+        if hook is not None:
+            out.extend(hook(app, field_types))
+    return out
+
+
+def register(runtime) -> None:
+    for part in _parts():
+        hook = getattr(part, "register", None)
+        if hook is not None:
+            hook(runtime)
