@@ -1,0 +1,111 @@
+"""Values for expressions: a record's field values as the expression language reads them.
+
+Related records are loaded only as deep as some expression of the scope reads (``customer.owner``
+loads the customer; ``customer.region.manager`` one more level), one query per relation per batch.
+Computation reads related records as the system does: linking to a record the user may not read
+is refused before anything is computed from it (kernel check_relations).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any, Iterable
+
+import sqlalchemy as sa
+
+from engine.compiled import CompiledApp, CompiledEntity
+from rules.expr import EvalContext
+
+SYSTEM_NUMBERS = ("id", "owner", "created_by", "updated_by", "department", "version")
+
+
+class RelatedLoader:
+    """Loads related records by id for one batch, keeping what it loaded."""
+
+    def __init__(self, runtime, app: CompiledApp, conn: sa.Connection) -> None:
+        self.runtime, self.app, self.conn = runtime, app, conn
+        self._cache: dict[str, dict[int, dict]] = {}
+
+    def records(self, entity: str, ids: Iterable[int]) -> dict[int, dict]:
+        have = self._cache.setdefault(entity, {})
+        missing = sorted({i for i in ids if i is not None and i not in have})
+        if missing:
+            ent = self.app.entity(entity)
+            t = self.runtime.table(self.app.name, entity)
+            for i in range(0, len(missing), 900):
+                q = sa.select(t).where(t.c.id.in_(missing[i:i + 900]), t.c.deleted_at.is_(None))
+                for r in self.conn.execute(q).mappings():
+                    have[r["id"]] = stored_record(ent, r)
+        return {i: have[i] for i in ids if i in have}
+
+
+def stored_record(ent: CompiledEntity, row) -> dict:
+    d = {f.name: row[f.column_name] for f in ent.fields if f.stored}
+    for s in ("id", "owner", "created_by", "updated_by", "department", "version", "created_at", "updated_at"):
+        d[s] = row[s]
+    return d
+
+
+def as_expr_values(ent: CompiledEntity, values: dict) -> dict:
+    """Ids as Decimals (the language's numbers): of system columns and of user and department
+    fields, so ``handler = CURRENT_USER().id`` compares numbers; the rest as stored."""
+    out = dict(values)
+    names = list(SYSTEM_NUMBERS) + [f.name for f in ent.fields if f.ftype.references_core]
+    for s in names:
+        v = out.get(s)
+        if isinstance(v, int) and not isinstance(v, bool):
+            out[s] = Decimal(v)
+    return out
+
+
+def attach(loader: RelatedLoader, ent: CompiledEntity, records: list[dict], reads: Iterable[tuple[str, ...]]) -> None:
+    """Replace, in ``records`` (eval copies), each relation some read path goes through by the related
+    record's values, recursively; a relation to nothing (or a deleted record) becomes blank."""
+    by_first: dict[str, set[tuple[str, ...]]] = {}
+    for path in reads:
+        if len(path) > 1:
+            by_first.setdefault(path[0], set()).add(path[1:])
+    for name, rest in by_first.items():
+        f = ent.field(name)
+        if f is None or not f.relation_to:
+            continue
+        target = loader.app.entity(f.relation_to)
+        ids = {r.get(name) for r in records if isinstance(r.get(name), int)}
+        found = loader.records(target.name, ids)
+        related = {i: as_expr_values(target, v) for i, v in found.items()}
+        attach(loader, target, list(related.values()), rest)
+        for r in records:
+            v = r.get(name)
+            if isinstance(v, int):
+                r[name] = related.get(v)
+
+
+def eval_copy(ent: CompiledEntity, values: dict, system: dict | None = None) -> dict:
+    """A record's values for evaluation: its fields plus system columns; sub-table rows copied so
+    attaching relations in them never touches the write's own values."""
+    out = dict(system or {})
+    for k, v in values.items():
+        out[k] = [dict(r) for r in v] if isinstance(v, list) and v and isinstance(v[0], dict) else v
+    return as_expr_values(ent, out)
+
+
+def context(runtime, actor, conn, user_cache: dict | None = None) -> EvalContext:
+    """The clock, the acting user (CURRENT_USER()) and the working calendars."""
+    from engine.identity.functions import user_record
+    from engine.platform.calendars import calendars_for
+
+    now = runtime.clock()
+    if isinstance(now, dt.datetime) and now.tzinfo is not None:
+        now = now.replace(tzinfo=None)
+    user = None
+    if actor is not None and getattr(actor, "user_id", None) is not None:
+        user = user_record(runtime, actor.user_id, conn)
+    return EvalContext(today=now.date(), now=now.replace(microsecond=0), user=user,
+                       calendars=calendars_for(runtime, conn))
+
+
+def value_or_none(v: Any) -> Any:
+    """An error value (#DIV/0!...) stores as blank; the form state shows it as the error text."""
+    from rules.expr.values import is_error
+
+    return None if is_error(v) else v
