@@ -1,0 +1,28 @@
+"""Attachment and image fields: files uploaded to disk, bound to records by the write pipeline,
+served only to those who may read the record and see the field.
+
+    storage.py        the folder, ids, streaming writes
+    content_types.py  the type a file really has (its bytes over its name)
+    kinds.py          the field types and the limits a definition sets
+    handlers.py       prepare / check / persist handlers of record writes
+    api.py            upload and download routes
+    cleanup.py        the background step that deletes files no record holds
+    schema.py         the jimu_file table
+"""
+from __future__ import annotations
+
+from .kinds import add_field_types
+from .schema import add_tables
+
+
+def register(runtime) -> None:
+    from . import handlers
+    from .api import router
+    from .cleanup import UnboundFileCleanup
+
+    handlers.register(runtime)
+    runtime.routers.append(router)
+    runtime.background_steps.append(UnboundFileCleanup())
+
+
+__all__ = ["add_field_types", "add_tables", "register"]
