@@ -1,0 +1,217 @@
+"""Importing records from xlsx or csv: a dry run that reports every problem, or all rows at once.
+
+Both run the real write pipeline (``RecordService.create_many``) in one transaction, so the report
+holds what a save would refuse (required, unique, relations, validation rules) beside what the cells
+themselves get wrong; its error paths ("[i].field") are mapped back to rows and columns. A dry run,
+and an import with any problem, roll back, and the after-commit work queued on the connection is
+dropped with them: nothing of it escapes. Otherwise the rows are committed together.
+"""
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from typing import Any
+
+from engine.errors import Forbidden, ValidationFailed, msg
+from engine.fieldtypes import FieldValueError
+from engine.records.service import RecordService
+from engine.storage.database import WRITE_OPTION
+
+from .export_cells import zone
+from .import_cells import cell_text, parse_cell
+from .import_files import DEFAULT_MAX_ROWS, Upload, read_upload
+from .import_refs import resolve_people, resolve_records
+from .import_sheets import MappedSheet, Mapping, Problem, map_upload
+from .io_grants import require_import, writable_on_create
+
+_ROW_PATH = re.compile(r"^\[(\d+)\]\.?(.*)$", re.S)
+_FIELD_PATH = re.compile(r"^([^.\[]+)(?:\[(\d+)\]|\.(\d+))?\.?(.*)$", re.S)
+AFTER_COMMIT_KEY = "jimu_after_commit"
+
+
+class ImportRefused(ValidationFailed):
+    """422 with the whole report: the import found problems and wrote nothing."""
+
+    def __init__(self, report: dict) -> None:
+        n = report["counts"]["problem_rows"]
+        super().__init__("import.E422", msg(f"导入未完成: {n} 行有问题, 没有导入任何记录",
+                                            f"nothing was imported: {n} row(s) have problems"), report["problems"])
+        self.report = report
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "report": self.report}
+
+
+def import_file(rt, actor, app_name: str, entity_name: str, content: bytes, filename: str | None,
+                dry_run: bool = True) -> dict:
+    require_import(rt, app_name, entity_name, actor)
+    upload = read_upload(content, filename, int(rt.settings.get("import_max_rows", DEFAULT_MAX_ROWS)))
+    return Importer(rt, actor, app_name, entity_name, upload).run(dry_run)
+
+
+class Importer:
+    def __init__(self, rt, actor, app_name: str, entity_name: str, upload: Upload) -> None:
+        self.rt, self.actor, self.upload = rt, actor, upload
+        self.app = rt.app(app_name)
+        self.entity = self.app.entity(entity_name)
+        self.tz = zone(actor.time_zone)
+        self.mapping: Mapping = map_upload(rt, self.entity, upload,
+                                           writable_on_create(rt, app_name, entity_name, actor))
+        self.problems: list[Problem] = list(self.mapping.problems)
+        self.failed: set[tuple[str | None, int, str]] = set()  # (sheet, row, field) a cell already reported
+        self.refs: dict[tuple[str | None, str], dict] = {}
+        self.parent_of: dict[tuple[str, int], int] = {}  # (sub-table sheet, row) -> the main sheet's row
+
+    def run(self, dry_run: bool) -> dict:
+        main = self.mapping.main
+        if not main.sheet.rows:
+            raise ValidationFailed("import.E006", msg("文件中没有数据行", "the file has no data rows"),
+                                   [{"path": "file", "message": msg("只有表头", "a header and nothing else")}])
+        committed, ids = False, []
+        with self.rt.db.engine.connect() as c:
+            c.execution_options(**{WRITE_OPTION: True})
+            tx = c.begin()
+            try:
+                rows, numbers, sub_rows = self._records(c)
+                ids = self._save(c, rows, numbers, sub_rows)
+                if dry_run or self.problems:
+                    tx.rollback()
+                else:
+                    tx.commit()
+                    committed = True
+            except BaseException:
+                tx.rollback()
+                raise
+            finally:
+                # after-commit work of a rolled-back write must not run later on this pooled connection
+                pending = c.info.pop(AFTER_COMMIT_KEY, [])
+        if committed:
+            for batch in pending:
+                batch.conn = None
+                self.rt.pipeline.run("after_commit", batch)
+        report = self._report(dry_run, len(main.sheet.rows), len(ids) if committed else 0)
+        if self.problems and not dry_run:
+            raise ImportRefused(report)
+        if committed:
+            report["ids"] = ids
+        return report
+
+    # --- cells -> records --------------------------------------------------------------------------------
+    def _records(self, conn) -> tuple[list[dict], list[int], dict]:
+        self._resolve(conn, self.mapping.main)
+        rows, numbers = [], []
+        for n, cells in self.mapping.main.sheet.rows:
+            rows.append(self._row(self.mapping.main, n, cells))
+            numbers.append(n)
+        index = {n: i for i, n in enumerate(numbers)}
+        sub_rows: dict[tuple[int, str], list[int]] = defaultdict(list)  # (record index, field) -> sheet rows
+        for sub in self.mapping.subs:
+            if sub.parent_index is None:
+                continue  # reported at its header: without it no row can find its record
+            self._resolve(conn, sub)
+            for n, cells in sub.sheet.rows:
+                parent = cell_text(cells[sub.parent_index], None, self.tz)
+                i = index.get(int(parent)) if parent and parent.isdigit() else None
+                if i is None:
+                    self.problems.append(Problem(n, sub.sheet.headers[sub.parent_index], None, msg(
+                        f"主表没有第 {parent or ''} 行", f"the main sheet has no row {parent or ''}"),
+                        sub.sheet.title, sub.parent_index, parent))
+                    continue
+                rows[i].setdefault(sub.subtable, []).append(self._row(sub, n, cells))
+                self.parent_of[(sub.sheet.title, n)] = numbers[i]
+                sub_rows[(i, sub.subtable)].append(n)
+        return rows, numbers, sub_rows
+
+    def _resolve(self, conn, mapped: MappedSheet) -> None:
+        for i, col in mapped.cols:
+            if not (col.relation_to or col.references_core):
+                continue
+            texts = {t for _, cells in mapped.sheet.rows if (t := cell_text(cells[i], col, self.tz))}
+            if col.relation_to:
+                found = resolve_records(self.rt, self.app, self.app.entity(col.relation_to), self.actor, conn, texts)
+            else:
+                found = resolve_people(self.rt, conn, col, texts)
+            self.refs[(mapped.subtable, col.name)] = found
+
+    def _row(self, mapped: MappedSheet, n: int, cells: list) -> dict:
+        data: dict[str, Any] = {}
+        sheet = mapped.sheet.title if mapped.subtable else None
+        for i, col in mapped.cols:
+            text = cell_text(cells[i], col, self.tz)
+            if text is None:
+                continue
+            try:
+                if col.relation_to or col.references_core:
+                    found = self.refs[(mapped.subtable, col.name)][text]
+                    if isinstance(found, dict):
+                        raise FieldValueError(found["zh"], found["en"])
+                    data[col.name] = found
+                else:
+                    data[col.name] = parse_cell(col, text, self.tz)
+            except FieldValueError as e:
+                self.problems.append(Problem(n, mapped.sheet.headers[i], col.name, e.message, sheet, i, text))
+                self.failed.add((sheet, n, col.name))
+        return data
+
+    # --- the pipeline ------------------------------------------------------------------------------------
+    def _save(self, conn, rows: list[dict], numbers: list[int], sub_rows: dict) -> list[int]:
+        svc = RecordService(self.rt, self.app.name, self.entity.name, self.actor)
+        try:
+            return svc.create_many(rows, conn=conn)
+        except ValidationFailed as e:
+            details = e.details
+        except Forbidden as e:
+            if not e.details or not all(_ROW_PATH.match(str(d.get("path", ""))) for d in e.details):
+                raise
+            details = e.details
+        for d in details:
+            self._pipeline_problem(str(d.get("path", "")), d.get("message") or {}, numbers, sub_rows)
+        if not self.problems:  # a refusal with no row to point at is still a refusal
+            self.problems.append(Problem(None, None, None, msg("记录未通过校验",
+                                                               "the records did not pass validation")))
+        return []
+
+    def _pipeline_problem(self, path: str, message: dict, numbers: list[int], sub_rows: dict) -> None:
+        m = _ROW_PATH.match(path)
+        if m is None or int(m.group(1)) >= len(numbers):
+            self.problems.append(Problem(None, None, None, message))
+            return
+        i, rest = int(m.group(1)), m.group(2)
+        fm = _FIELD_PATH.match(rest)
+        name = fm.group(1) if fm else None
+        j = fm.group(2) or fm.group(3) if fm else None
+        positions = sub_rows.get((i, name), [])
+        if name is not None and j is not None and int(j) < len(positions):
+            sub = next(s for s in self.mapping.subs if s.subtable == name)
+            sub_field = re.split(r"[.\[]", fm.group(4))[0] or None
+            header, index = sub.header_of(sub_field) if sub_field else (None, None)
+            row, sheet, fname = positions[int(j)], sub.sheet.title, sub_field
+        else:
+            header, index = self.mapping.main.header_of(name) if name else (None, None)
+            row, sheet, fname = numbers[i], None, name
+        if fname is not None and (sheet, row, fname) in self.failed:
+            return  # the cell's own problem is already reported (its value was left out)
+        self.problems.append(Problem(row, header, fname, message, sheet, index))
+
+    def _report(self, dry_run: bool, n_rows: int, imported: int) -> dict:
+        order = {None: 0, **{s.sheet.title: k + 1 for k, s in enumerate(self.mapping.subs)}}
+        probs = sorted(self.problems, key=lambda p: (order.get(p.sheet, 99), p.row or 0,
+                                                     -1 if p.col_index is None else p.col_index))
+        # a record with a problem in one of its sub-table rows is a record with a problem
+        bad = {p.row if p.sheet is None else self.parent_of.get((p.sheet, p.row), (p.sheet, p.row))
+               for p in probs if p.row not in (None, 1)}
+        bad_main = sum(1 for b in bad if isinstance(b, int))
+        return {
+            "dry_run": dry_run,
+            "ok": not probs,
+            "format": self.upload.fmt,
+            "counts": {"rows": n_rows, "valid_rows": n_rows - bad_main, "problem_rows": len(bad),
+                       "problems": len(probs), "imported": imported},
+            "problems": [p.to_dict() for p in probs],
+            "columns": [{"column": self.mapping.main.sheet.headers[i], "field": c.name}
+                        for i, c in self.mapping.main.cols],
+            "ignored_columns": self.mapping.ignored,
+            "sheets": [{"sheet": s.sheet.title, "field": s.subtable, "rows": len(s.sheet.rows)}
+                       for s in self.mapping.subs],
+        }
+
