@@ -23,7 +23,8 @@ def _tables(rt) -> set[str]:
 def test_install_creates_tables_and_loads_demo_data(runtime):
     res = install_bundle(runtime, SALES_ERP, demo=True)
     assert res.status == "installed"
-    assert res.seeded == {"departments": 6, "users": 9, "customer": 6, "contact": 6, "product": 6}
+    assert res.seeded == {"departments": 6, "users": 9, "customer": 6, "contact": 6, "product": 6, "lead": 4,
+                          "opportunity": 4, "quote": 1}
     assert {"sales_erp__customer", "sales_erp__contact", "sales_erp__product"} <= _tables(runtime)
     again = install_bundle(runtime, SALES_ERP, demo=True, if_missing=True)
     assert again.status == "unchanged"
