@@ -102,7 +102,7 @@ def _visible(field_name: str, reader: RecordReader, records: list[dict]) -> bool
 
 def _sheets(rt, entity, reader, records, lang: str, tz, with_subtables: bool, conn) -> list[Sheet]:
     fields = [f for f in layout_order(entity) if _visible(f.name, reader, records)]
-    cols = [col_of(f) for f in fields if not is_subtable(f)]
+    cols = [col_of(f, reader.app) for f in fields if not is_subtable(f)]
     taken: set[str] = set()
     main = Sheet(sheet_title(label_in(entity.label, lang, entity.name), taken), [c.header(lang) for c in cols])
     names = _people_names(rt, conn, cols, records)
@@ -114,7 +114,7 @@ def _sheets(rt, entity, reader, records, lang: str, tz, with_subtables: bool, co
     for f in fields:
         if not is_subtable(f):
             continue
-        subs = sub_cols(rt.field_types, f)
+        subs = sub_cols(rt.field_types, f, reader.app)
         rows = [(n, sub) for n, r in enumerate(records) for sub in r.get(f.name) or () if isinstance(sub, dict)]
         names = _people_names(rt, conn, subs, [sub for _, sub in rows])
         sheet = Sheet(sheet_title(label_in(f.label, lang, f.name), taken),

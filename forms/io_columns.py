@@ -48,7 +48,13 @@ def label_in(label: Mapping[str, str], lang: str, default: str) -> str:
     return label.get(lang) or label.get(other) or default
 
 
-def col_of(f: CompiledField) -> Col:
+def col_of(f: CompiledField, app=None) -> Col:
+    """A field as a column; a computed field (formula, lookup, rollup) reads and shows like the
+    value it holds (a percent formula as a percent), which depends on the app."""
+    kinds = getattr(f.ftype, "kinds", None)
+    if app is not None and kinds is not None:
+        vt = kinds.value_type(app, f)
+        return Col(f.name, f.label, vt.name, vt, kinds.value_def(app, f), f.relation_to)
     return Col(f.name, f.label, f.type_name, f.ftype, f.definition, f.relation_to)
 
 
@@ -56,8 +62,11 @@ def is_subtable(f: CompiledField | Col) -> bool:
     return isinstance(f.definition.get("fields"), (list, tuple))
 
 
-def sub_cols(registry, f: CompiledField | Col) -> list[Col]:
+def sub_cols(registry, f: CompiledField | Col, app=None) -> list[Col]:
     """The columns of a sub-table field, from its definition's ``fields``."""
+    rows = getattr(f.ftype, "rows", None) if app is not None else None
+    if rows is not None:
+        return [col_of(rf, app) for rf in rows.get(app.name, f.entity, f.definition).fields]
     out = []
     for d in f.definition.get("fields") or ():
         ftype = registry.get(d.get("type"))

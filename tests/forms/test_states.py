@@ -79,3 +79,12 @@ def test_the_bulk_path_is_held_to_the_same_stage_rules(rep):
         {"name": "一", "customer": hw["id"]}, {"name": "二", "customer": hw["id"], "stage": "won"}])
     assert _problems(r) == {"[1].stage": "cannot move from 'a new record' to 'Won'",
                             "[1].amount": "A won opportunity needs an amount above 0"}
+
+
+def test_computed_values_export_as_the_values_they_hold(rep):
+    env, *_ = rep
+    r = env.admin.get(env.url("opportunity", "/export"), params={"format": "csv", "lang": "zh"})
+    assert r.status_code == 200, r.text
+    text = r.content.decode("utf-8-sig")
+    won = next(line for line in text.splitlines() if "招商银行边缘计算试点" in line)
+    assert ",100%," in won and ",223440.00," in won  # a percent formula as a percent, a money rollup
