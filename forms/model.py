@@ -232,6 +232,10 @@ class _Builder:
 
     def add_rollup(self, scope, ent, f, where, entity, node, step) -> None:
         d = f.definition
+        if "." in scope:
+            self.problems.append((entity, where, "子表行中不能使用汇总字段；请在主表汇总",
+                                  "a rollup cannot be a sub-table column; roll up on the record instead"))
+            return
         src = rollup_source(self.app, f)
         if ("of" in d) == ("from" in d):
             self.problems.append((entity, where, "汇总需要 of (子表) 或 from (关联记录) 之一",

@@ -207,3 +207,19 @@ def test_recomputation_reaches_records_the_user_may_not_edit(calc):
     r = clerk.post(env.url("payment"), json={"customer": cust["id"], "amount": "88"})
     assert r.status_code == 201, r.text
     assert clerk.get(env.url("customer", f"/{cust['id']}")).json()["paid"] == 88
+
+
+def test_a_rollup_inside_sub_table_rows_is_refused_at_load(tmp_path):
+    import shutil
+    from pathlib import Path
+
+    root = tmp_path / "calc"
+    shutil.copytree(Path(__file__).parent / "bundles" / "calc", root)
+    order = root / "entities" / "order.yaml"
+    order.write_text(order.read_text(encoding="utf-8").replace(
+        '      - {name: subtotal, type: formula, expr: "qty * price", label: {zh: 小计, en: Subtotal}}\n',
+        '      - {name: subtotal, type: formula, expr: "qty * price", label: {zh: 小计, en: Subtotal}}\n'
+        '      - {name: paid, type: rollup, from: {entity: payment, via: customer}, agg: sum, field: amount, '
+        'label: {zh: 已付, en: Paid}}\n'), encoding="utf-8")
+    errors = check_bundle(root).errors
+    assert [(e.code, e.path) for e in errors] == [("bundle.E060", "$.fields[1].fields[4]")]
