@@ -43,8 +43,14 @@ class RowEntities:
     def __init__(self, registry: FieldTypeRegistry) -> None:
         self.registry = registry
         self._cache: dict = {}
+        self._by_id: dict = {}
 
     def get(self, app_name: str, entity: str, field_def) -> CompiledEntity:
+        # the compiled field's definition is one object for the app's life: look it up by identity
+        # first, and by content (a freshly read definition) only when that misses
+        hit = self._by_id.get((app_name, entity, id(field_def)))
+        if hit is not None and hit[0] is field_def:
+            return hit[1]
         key = (app_name, entity, _freeze(field_def))
         ent = self._cache.get(key)
         if ent is None:
@@ -52,6 +58,7 @@ class RowEntities:
             doc = {"entity": f"{entity}.{fdef['name']}", "label": fdef.get("label") or {},
                    "fields": list(fdef.get("fields") or []), "validations": list(fdef.get("validations") or [])}
             ent = self._cache[key] = _compile_entity(app_name, doc, self.registry)
+        self._by_id[(app_name, entity, id(field_def))] = (field_def, ent)
         return ent
 
 
