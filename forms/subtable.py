@@ -194,7 +194,7 @@ def _api_values(reader, f, stored: dict[int, list[dict]], conn) -> dict[int, lis
     titles: dict[str, dict[int, str]] = {}
     for rf in ent.fields:
         if rf.relation_to:
-            ids = {r.get(rf.name) for rows in stored.values() for r in rows if r.get(rf.name) is not None}
+            ids = {r.get(rf.name) for rows in stored.values() for r in rows or () if r.get(rf.name) is not None}
             if ids:
                 titles[rf.name] = readable_titles(reader.runtime, reader.app, reader.app.entity(rf.relation_to),
                                                   ids, reader.actor, conn)

@@ -8,7 +8,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from .. import __version__
 from ..errors import JimuError
 from ..runtime import Runtime
-from . import admin, auth, calendars, inbox, jobs_admin, meta, records
+from . import admin, auth, calendars, comments, inbox, jobs_admin, meta, my_access, records, search, views
 from .authn import install_authentication
 from .jsonio import JimuJSONResponse
 
@@ -27,12 +27,16 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(jobs_admin.router)
     app.include_router(inbox.router)
     app.include_router(calendars.router)
+    app.include_router(comments.router)
+    app.include_router(my_access.router)
+    app.include_router(search.router)
+    app.include_router(views.router)
     try:
-        from designer.home import router as home_router
+        from designer.home import install_web
     except ImportError:  # the web front end is optional for an API-only deployment
         pass
     else:
-        app.include_router(home_router)
+        install_web(app)
 
     @app.exception_handler(JimuError)
     async def jimu_error(_req: Request, exc: JimuError):

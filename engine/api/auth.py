@@ -16,6 +16,7 @@ from ..errors import JimuError, ValidationFailed, detail, msg
 from ..identity.actor import Actor, load_actor
 from ..identity.api_tokens import create_token, list_tokens, revoke_token
 from ..identity.event_log import log_event
+from ..identity.org import LANGUAGES, Org
 from ..identity.passwords import MAX_LENGTH as MAX_PASSWORD
 from ..identity.sessions import COOKIE_NAME, cookie_kwargs, find_session, revoke_session
 from ..identity.signin import TooManyAttempts, sign_in
@@ -35,6 +36,7 @@ _TOKEN_BODY = {"requestBody": {"required": True, "content": {"application/json":
     "properties": {"name": {"type": "string", "maxLength": 128},
                    "expires_days": {"type": "integer", "minimum": 1, "description": "none: never expires"}}}}}}}
 MAX_TOKEN_DAYS = 3660
+SELF_EDITABLE = ("language",)
 
 
 def _settings(request: Request) -> AuthSettings:
@@ -103,6 +105,27 @@ def me(request: Request, actor: Actor = Depends(get_actor)) -> Any:
     ctx = _auth(request)
     # the cookie is HttpOnly, so a page that reloads learns its CSRF token here
     return JimuJSONResponse({"user": user_json(actor), "via": ctx.via, "csrf_token": ctx.csrf_token})
+
+
+@router.patch("/me", summary="Change my preferences (language) / 修改我的偏好",
+              openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": {
+                  "type": "object", "properties": {"language": {"type": "string", "enum": list(LANGUAGES)}}}}}}})
+async def update_me(request: Request, rt: Runtime = Depends(get_runtime), actor: Actor = Depends(get_actor)) -> Any:
+    body = await json_body(request)
+    if not isinstance(body, dict):
+        raise ValidationFailed("request.E003", msg("请求体应为对象", "the body must be an object"))
+    unknown = sorted(set(body) - set(SELF_EDITABLE))
+    if unknown:  # a user changes their own preferences here, never their roles or admin flag
+        raise ValidationFailed("auth.E_ME", msg("只能修改自己的语言偏好", "only your language can be changed here"),
+                               [detail(k, "不可在此修改", "cannot be changed here") for k in unknown])
+
+    def save():
+        with rt.transaction() as c:
+            Org(rt, actor.user_id).update_user(c, actor.user_id, **body)
+        return load_actor(rt, actor.user_id, actor.via)
+
+    changed = await run_in_threadpool(save)
+    return JimuJSONResponse({"user": user_json(changed)})
 
 
 @router.get("/tokens", summary="My API tokens (never their secret) / 我的 API 令牌")

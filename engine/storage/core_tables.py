@@ -124,9 +124,9 @@ def core_metadata() -> tuple[sa.MetaData, dict[str, sa.Table]]:
         sa.Column("ip", sa.String(64)),
         sa.Column("detail", JSON),
     )
-    from ..platform import events_schema, inbox_schema, jobs_schema  # each service owns its tables
+    from ..platform import comments_schema, events_schema, inbox_schema, jobs_schema, views_schema  # own tables
 
-    for service in (events_schema, jobs_schema, inbox_schema):
+    for service in (events_schema, jobs_schema, inbox_schema, views_schema, comments_schema):
         t.update(service.add_tables(md))
     from ..plugins import engines
 
