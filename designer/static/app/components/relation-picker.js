@@ -1,0 +1,63 @@
+// Choose related records by searching their titles: GET /records/{app}/{entity}/picker?q= (the
+// records the user may read). v-model is [{id, title}] (multiple) or {id, title} | null.
+import { api } from '../api.js';
+
+const { ref, watch, computed } = Vue;
+
+export default {
+  name: 'RelationPicker',
+  props: {
+    app: { type: String, required: true },
+    entity: { type: String, required: true },
+    modelValue: { default: null },
+    multiple: { type: Boolean, default: false },
+    filter: { type: Object, default: null }, // a form state's picker filter ({"customer": 12})
+    placeholder: { type: String, default: '' },
+  },
+  emits: ['update:modelValue'],
+  setup(props, { emit }) {
+    const found = ref([]);
+    const loading = ref(false);
+    const chosen = computed(() => (props.multiple ? (props.modelValue || []) : (props.modelValue ? [props.modelValue] : [])));
+    const ids = computed({
+      get: () => (props.multiple ? chosen.value.map((r) => r.id) : (props.modelValue ? props.modelValue.id : null)),
+      set: (v) => {
+        const known = new Map([...chosen.value, ...found.value].map((r) => [r.id, r]));
+        if (props.multiple) emit('update:modelValue', (v || []).map((id) => known.get(id) || { id, title: `#${id}` }));
+        else emit('update:modelValue', v === null || v === undefined || v === '' ? null : (known.get(v) || { id: v, title: `#${v}` }));
+      },
+    });
+    const shown = computed(() => {
+      const seen = new Map(chosen.value.map((r) => [r.id, r]));
+      for (const r of found.value) if (!seen.has(r.id)) seen.set(r.id, r);
+      return [...seen.values()];
+    });
+    let asked = 0;
+    async function search(q) {
+      const mine = ++asked;
+      loading.value = true;
+      try {
+        const r = await api.get(`/records/${props.app}/${props.entity}/picker`, { q: q || undefined, page_size: 20, filter: props.filter || undefined });
+        if (mine === asked) found.value = r.items;
+      } finally {
+        if (mine === asked) loading.value = false;
+      }
+    }
+    // chosen records known only by id (a saved view's filter): fetch their titles once
+    watch(chosen, async (rows) => {
+      const unknown = rows.filter((r) => !r.title || r.title === `#${r.id}`).map((r) => r.id);
+      if (!unknown.length) return;
+      const r = await api.get(`/records/${props.app}/${props.entity}/picker`, { filter: { id: { in: unknown } }, page_size: unknown.length });
+      const titles = new Map(r.items.map((x) => [x.id, x]));
+      const fixed = rows.map((x) => titles.get(x.id) || x);
+      emit('update:modelValue', props.multiple ? fixed : fixed[0]);
+    }, { immediate: true });
+    return { ids, shown, loading, search };
+  },
+  template: `
+    <el-select v-model="ids" :multiple="multiple" filterable remote clearable collapse-tags collapse-tags-tooltip
+               :remote-method="search" :loading="loading" :placeholder="placeholder || t('picker.search')"
+               @visible-change="(open) => open && search('')" class="relation-picker">
+      <el-option v-for="r in shown" :key="r.id" :value="r.id" :label="r.title || ('#' + r.id)" />
+    </el-select>`,
+};
