@@ -112,24 +112,29 @@ class CompiledApp:
     def record_type(self, entity: str, _cache: dict | None = None) -> T.RecordType:
         """The expression-language type of a record of ``entity``; relations resolve lazily so that
         recursive shapes (a customer's owner's department...) need no infinite structure."""
-        ent = self.entities[entity]
+        return fields_record_type(self, entity, self.entities[entity].fields, SYSTEM_FIELD_TYPES)
 
-        def fields() -> dict[str, T.Type]:
-            out: dict[str, T.Type] = dict(SYSTEM_FIELD_TYPES)
-            for f in ent.fields:
-                if f.relation_to:
-                    out[f.name] = self.record_type(f.relation_to)
-                elif f.ftype.expr_type_for is not None:
-                    out[f.name] = f.ftype.expr_type_for(self, f)
-                else:
-                    out[f.name] = f.ftype.expr_type(f.definition)
-            return out
 
-        labels = {}
-        for f in ent.fields:
-            for text in f.label.values():
-                labels.setdefault(text, f.name)
-        return T.RecordType(entity, fields, labels)
+def fields_record_type(app: CompiledApp, name: str, fields_, base: Mapping[str, T.Type]) -> T.RecordType:
+    """The expression type of a record made of ``fields_`` (an entity's, or a sub-table row's),
+    relations resolved lazily through ``app``."""
+
+    def fields() -> dict[str, T.Type]:
+        out: dict[str, T.Type] = dict(base)
+        for f in fields_:
+            if f.relation_to:
+                out[f.name] = app.record_type(f.relation_to)
+            elif f.ftype.expr_type_for is not None:
+                out[f.name] = f.ftype.expr_type_for(app, f)
+            else:
+                out[f.name] = f.ftype.expr_type(f.definition)
+        return out
+
+    labels: dict[str, str] = {}
+    for f in fields_:
+        for text in f.label.values():
+            labels.setdefault(text, f.name)
+    return T.RecordType(name, fields, labels)
 
 
 def compile_app(app_doc: Mapping[str, Any], entity_docs: list[Mapping[str, Any]],

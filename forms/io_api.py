@@ -11,13 +11,13 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-import simplejson
 from fastapi import APIRouter, Depends, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from engine.api.deps import get_actor, get_runtime
 from engine.api.jsonio import JimuJSONResponse
+from engine.api.records import parse_filter
 from engine.errors import ValidationFailed, msg
 
 from .exports import export_records
@@ -32,21 +32,6 @@ _TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
 
 def register(runtime) -> None:
     runtime.routers.append(router)
-
-
-def _filters(text: str | None) -> dict:
-    """The list endpoint's ``filter``: a JSON object, numbers as exact decimals."""
-    if not text:
-        return {}
-    try:
-        filters = simplejson.loads(text, use_decimal=True)
-    except ValueError as e:
-        raise ValidationFailed("query.E005", msg("filter 不是合法的 JSON", "filter is not valid JSON"),
-                               [{"path": "filter", "message": msg(str(e), str(e))}]) from None
-    if not isinstance(filters, dict):
-        raise ValidationFailed("query.E005", msg("filter 应为对象", "filter must be an object"),
-                               [{"path": "filter", "message": msg("应为对象", "must be an object")}])
-    return filters
 
 
 @router.get("/{app}/{entity}/export", summary="Export records to xlsx or csv / 导出记录",
@@ -67,7 +52,7 @@ def export(
     if lang not in LANGS:
         raise ValidationFailed("export.E003", msg("lang 应为 zh 或 en", "lang must be zh or en"),
                                [{"path": "lang", "message": msg("zh 或 en", "zh or en")}])
-    out = export_records(rt, actor, app, entity, fmt=format, filters=_filters(filter),
+    out = export_records(rt, actor, app, entity, fmt=format, filters=parse_filter(filter),
                          sort=[s for s in (sort or "").split(",") if s.strip()], q=q, lang=lang, filter_text=filter)
     ascii_name = f"{app}-{entity}.{format}"
     disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(out.filename)}"

@@ -17,13 +17,21 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from engine.compiled import CompiledApp, CompiledEntity, CompiledField, _compile_entity, physical_name
+from engine.compiled import (
+    CompiledApp,
+    CompiledEntity,
+    CompiledField,
+    _compile_entity,
+    fields_record_type,
+    physical_name,
+)
 from engine.errors import msg
 from engine.fieldtypes import FieldType, FieldTypeRegistry, FieldValueError
 from engine.records.audit import write_audit
 from engine.records.pipeline import WriteBatch
 from engine.records.read_path import readable_titles
 from engine.storage.ids import allocate_ids
+from engine.storage.tables import field_column
 from rules.expr import types as T
 
 MAX_ROWS = 1000
@@ -131,23 +139,7 @@ def _parse(rows: RowEntities, fdef, value) -> list[dict]:
 
 def _expr_type_for(app: CompiledApp, f: CompiledField) -> T.Type:
     ent = f.ftype.rows.get(app.name, f.entity, f.definition)
-
-    def fields():
-        out: dict[str, T.Type] = {"id": T.NUMBER}
-        for rf in ent.fields:
-            if rf.relation_to:
-                out[rf.name] = app.record_type(rf.relation_to)
-            elif rf.ftype.expr_type_for is not None:
-                out[rf.name] = rf.ftype.expr_type_for(app, rf)
-            else:
-                out[rf.name] = rf.ftype.expr_type(rf.definition)
-        return out
-
-    labels = {}
-    for rf in ent.fields:
-        for text in rf.label.values():
-            labels.setdefault(text, rf.name)
-    return T.ListType(T.RecordType(ent.name, fields, labels))
+    return T.ListType(fields_record_type(app, ent.name, ent.fields, {"id": T.NUMBER}))
 
 
 def _tables_for(app: CompiledApp, entity: CompiledEntity, f: CompiledField, md: sa.MetaData) -> dict:
@@ -158,15 +150,7 @@ def _tables_for(app: CompiledApp, entity: CompiledEntity, f: CompiledField, md: 
         sa.Column("parent_id", sa.BigInteger(), sa.ForeignKey(f"{parent.name}.id"), nullable=False, index=True),
         sa.Column("position", sa.Integer(), nullable=False),
     ]
-    for rf in ent.fields:
-        if not rf.stored:
-            continue
-        ctype = rf.ftype.column_for(app, rf) if rf.ftype.column_for is not None else rf.ftype.column(rf.definition)
-        if rf.relation_to:
-            target = app.entities[rf.relation_to].table_name
-            cols.append(sa.Column(rf.column_name, ctype, sa.ForeignKey(f"{target}.id"), index=True))
-        else:
-            cols.append(sa.Column(rf.column_name, ctype))
+    cols += [field_column(app, rf, index=False) for rf in ent.fields if rf.stored]
     name = child_table_name(app.name, entity.name, f.name)
     return {name: sa.Table(name, md, *cols)}
 

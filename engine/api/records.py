@@ -24,7 +24,8 @@ def _reader(rt: Runtime, app: str, entity: str, actor: Actor) -> RecordReader:
     return RecordReader(rt, a, a.entity(entity), actor)
 
 
-def _filters(text: str | None) -> dict:
+def parse_filter(text: str | None) -> dict:
+    """A ``filter`` query parameter: a JSON object, numbers as exact decimals."""
     if not text:
         return {}
     try:
@@ -48,7 +49,7 @@ def list_records(
     deleted: bool = Query(False, description="list deleted records instead (to restore them)"),
     rt: Runtime = Depends(get_runtime), actor: Actor = Depends(get_actor),
 ) -> Any:
-    query = ListQuery(filters=_filters(filter), sort=[s for s in (sort or "").split(",") if s.strip()],
+    query = ListQuery(filters=parse_filter(filter), sort=[s for s in (sort or "").split(",") if s.strip()],
                       page=page, page_size=page_size, q=q, deleted=deleted)
     return JimuJSONResponse(_reader(rt, app, entity, actor).list(query))
 
@@ -60,7 +61,7 @@ def picker(app: str, entity: str, q: str | None = None, page: int = 1, page_size
            rt: Runtime = Depends(get_runtime), actor: Actor = Depends(get_actor)) -> Any:
     """What a relation field's picker lists: the records the user may read, searched by keyword."""
     listed = _reader(rt, app, entity, actor).list(ListQuery(q=q, page=page, page_size=page_size,
-                                                            filters=_filters(filter), sort=["-updated_at"]))
+                                                            filters=parse_filter(filter), sort=["-updated_at"]))
     return JimuJSONResponse({"items": [{"id": i["id"], "title": i["title"]} for i in listed["items"]],
                              "total": listed["total"]})
 

@@ -25,17 +25,18 @@ def system_columns() -> list[sa.Column]:
     ]
 
 
+def field_column(app: CompiledApp, f, index: bool | None = None) -> sa.Column:
+    """A stored field's column: its type's (or, for a type that depends on the app, worked out from
+    it); a relation is an indexed foreign key to the target's table."""
+    ctype = f.ftype.column_for(app, f) if f.ftype.column_for is not None else f.ftype.column(f.definition)
+    if f.relation_to:
+        target = app.entities[f.relation_to].table_name
+        return sa.Column(f.column_name, ctype, sa.ForeignKey(f"{target}.id"), index=True)
+    return sa.Column(f.column_name, ctype, index=f.index if index is None else index)
+
+
 def entity_table(entity: CompiledEntity, app: CompiledApp, metadata: sa.MetaData) -> sa.Table:
-    cols: list = system_columns()
-    for f in entity.fields:
-        if not f.stored:
-            continue
-        ctype = f.ftype.column_for(app, f) if f.ftype.column_for is not None else f.ftype.column(f.definition)
-        if f.relation_to:
-            target = app.entities[f.relation_to].table_name
-            cols.append(sa.Column(f.column_name, ctype, sa.ForeignKey(f"{target}.id"), index=True))
-        else:
-            cols.append(sa.Column(f.column_name, ctype, index=f.index))
+    cols: list = system_columns() + [field_column(app, f) for f in entity.fields if f.stored]
     table = sa.Table(entity.table_name, metadata, *cols)
     for i, ix in enumerate(entity.indexes):
         names = [entity.by_name[n].column_name for n in ix["fields"]]
