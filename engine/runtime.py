@@ -79,13 +79,9 @@ class Runtime:
 
     def profile_field_types(self) -> dict:
         """Profile fields of users that installed apps declare (``user_fields`` in app.yaml)."""
-        out = {}
-        for inst in self.apps.values():
-            for fd in inst.compiled.documents["app"].get("user_fields") or ():
-                ftype = self.field_types.get(fd.get("type"))
-                if ftype is not None:
-                    out[fd["name"]] = ftype.expr_type(fd)
-        return out
+        from .expressions import profile_types
+
+        return profile_types([inst.compiled.documents["app"] for inst in self.apps.values()], self.field_types)
 
     # --- apps ------------------------------------------------------------------------------------
     def app(self, name: str) -> CompiledApp:

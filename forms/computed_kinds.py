@@ -235,17 +235,9 @@ def rollup_source(app, f):
 
 def checking_functions(app, registry: FieldTypeRegistry):
     """The functions definitions are checked with: the platform's, with the app's profile fields."""
-    from engine.expressions import platform_registry
+    from engine.expressions import app_registry
 
-    def profile():
-        out = {}
-        for fd in app.documents["app"].get("user_fields") or ():
-            ft = registry.get(fd.get("type"))
-            if ft is not None:
-                out[fd["name"]] = ft.expr_type(fd)
-        return out
-
-    return platform_registry(profile)
+    return app_registry(app.documents["app"], registry)
 
 
 def add_field_types(registry: FieldTypeRegistry) -> None:

@@ -51,22 +51,24 @@ def check_bundle(path: str | os.PathLike[str] | bytes, field_types: FieldTypesLi
     found.sort(key=lambda e: (order.get(e.file, -1 if e.file.startswith("app.") else len(order)), e.file,
                               e.line if e.line is not None else 0))
     if not any(e.is_error for e in found):
-        found.extend(_grant_problems(source, field_types))
-    if not any(e.is_error for e in found):
-        found.extend(_engine_problems(source, field_types))
+        # what compiles is checked as compiled, once: the roles' grants, then the engines' findings
+        from ..compiled import compile_app
+
+        app = compile_app(source.app, [d for _, d in source.entities], source.roles, field_types)
+        found.extend(_grant_problems(source, app, field_types))
+        if not any(e.is_error for e in found):
+            found.extend(_engine_problems(source, app, field_types))
     errors = tuple(e for e in found if e.is_error)
     return CheckResult(errors, tuple(e for e in found if not e.is_error), source)
 
 
-def _engine_problems(source: BundleSource, field_types) -> list[BundleError]:
+def _engine_problems(source: BundleSource, app, field_types) -> list[BundleError]:
     """What the engines find in the compiled app (a formula that does not type-check, fields that
     compute each other in a cycle...): each engine's ``check_app(app, field_types)`` hook returns
     (entity, JSON path parts, zh, en) and the problem is placed in that entity's file."""
-    from ..compiled import compile_app
     from ..plugins import engines
     from .errors import problem
 
-    app = compile_app(source.app, [d for _, d in source.entities], source.roles, field_types)
     files = {d.get("entity"): name for name, d in source.entities}
     out = []
     for engine in engines():
@@ -81,27 +83,15 @@ def _engine_problems(source: BundleSource, field_types) -> list[BundleError]:
     return out
 
 
-def _grant_problems(source: BundleSource, field_types) -> list[BundleError]:
+def _grant_problems(source: BundleSource, app, field_types) -> list[BundleError]:
     """What roles.yaml grants, checked against the compiled entities: entities and fields exist,
     scope expressions type-check (CURRENT_USER() included) and can become a database condition."""
-    from ..compiled import compile_app
-    from ..expressions import platform_registry
+    from ..expressions import app_registry
     from ..identity.permissions import compile_grants
     from .errors import problem
 
     doc = source.roles_document
     if doc is None or not isinstance(doc.data, dict):
         return []
-    app = compile_app(source.app, [d for _, d in source.entities], source.roles, field_types)
-
-    def profile_fields():
-        out = {}
-        for fd in source.app.get("user_fields") or ():
-            ftype = field_types.get(fd.get("type"))
-            if ftype is not None:
-                out[fd["name"]] = ftype.expr_type(fd)
-        return out
-
-    _grants, problems = compile_grants(app, platform_registry(profile_fields))
+    _grants, problems = compile_grants(app, app_registry(source.app, field_types))
     return [problem("bundle.E054", doc.name, parts, doc.line_of(parts), zh, en) for parts, zh, en in problems]
-
