@@ -89,17 +89,12 @@ def check_matches(batch: WriteBatch, w: Write, sm: ScopeModel, flags: dict, stor
 
 def allowed_options(f, rules: dict, rec: dict, ctx) -> list[str]:
     """The option values a select may take now: an option's ``visible_if`` holds, and for a cascade
-    select the option's ``parent`` is the parent field's value."""
-    parent_field = f.definition.get("parent")
-    out = []
-    for opt in f.definition.get("options") or ():
-        e = rules.get(opt["value"])
-        if e is not None and not truthy(e(rec, ctx)):
-            continue
-        if parent_field and opt.get("parent") is not None and opt.get("parent") != rec.get(parent_field):
-            continue
-        out.append(opt["value"])
-    return out
+    select the option belongs to the parent field's value (the cascade check's own rule)."""
+    from .fieldtypes import allowed_options as cascade_options
+
+    options = cascade_options(f.definition, rec) if f.definition.get("parent") else f.definition.get("options") or ()
+    return [o["value"] for o in options
+            if (e := rules.get(o["value"])) is None or truthy(e(rec, ctx))]
 
 
 def _label(f, lang: str) -> str:

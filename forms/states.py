@@ -16,6 +16,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from engine.errors import msg
+from engine.fieldtypes import option_label
 from engine.records.audit import write_audit
 from engine.records.pipeline import WriteBatch
 
@@ -28,10 +29,7 @@ def state_fields(entity):
 
 
 def _option_label(f, value, lang: str) -> str:
-    for o in f.definition.get("options") or ():
-        if o["value"] == value:
-            return o["label"].get(lang, value)
-    return str(value)
+    return option_label(f.definition.get("options"), value, lang)
 
 
 def allowed_moves(f, current) -> list[str]:

@@ -111,3 +111,12 @@ def test_the_form_state_of_an_existing_record_uses_its_stored_values(lk):
     assert lk.admin.post(lk.url("applicant", "/form-state"), json={"id": 999999, "values": {}}).status_code == 404
     bad = lk.admin.post(lk.url("applicant", "/form-state"), json={"values": []})
     assert bad.status_code == 422 and bad.json()["code"] == "form.E001"
+
+
+def test_the_form_state_offers_the_cascade_options_the_save_accepts(forms_env):
+    env = forms_env("fieldtypes")
+    state = lambda values: env.admin.post(env.url("specimen", "/form-state"),  # noqa: E731
+                                          json={"values": values}).json()["fields"]["f_cascade"]["options"]
+    assert state({"f_select": "south"}) == ["guangzhou", "shenzhen"]
+    assert state({}) == []  # no parent chosen: nothing to offer, as the save refuses any city then
+    assert env.admin.post(env.url("specimen"), json={"f_cascade": "shanghai"}).status_code == 422
