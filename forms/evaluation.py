@@ -13,10 +13,11 @@ from typing import Any, Iterable
 
 import sqlalchemy as sa
 
-from engine.compiled import CompiledApp, CompiledEntity
+from engine.compiled import SYSTEM_FIELD_TYPES, CompiledApp, CompiledEntity
 from rules.expr import EvalContext
+from rules.expr import types as T
 
-SYSTEM_NUMBERS = ("id", "owner", "created_by", "updated_by", "department", "version")
+SYSTEM_NUMBERS = tuple(k for k, t in SYSTEM_FIELD_TYPES.items() if t == T.NUMBER)
 
 
 class RelatedLoader:
@@ -41,7 +42,7 @@ class RelatedLoader:
 
 def stored_record(ent: CompiledEntity, row) -> dict:
     d = {f.name: row[f.column_name] for f in ent.fields if f.stored}
-    for s in ("id", "owner", "created_by", "updated_by", "department", "version", "created_at", "updated_at"):
+    for s in SYSTEM_FIELD_TYPES:  # what expressions may read of any record: id, owner, created_at...
         d[s] = row[s]
     return d
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from engine.compiled import SYSTEM_FIELD_TYPES
 from engine.fieldtypes import FieldValueError
 from engine.identity.actor import system_actor
 from engine.records.pipeline import Write, WriteBatch
@@ -19,8 +20,6 @@ from engine.records.pipeline import Write, WriteBatch
 from .evaluation import RelatedLoader, attach, context, eval_copy, value_or_none
 from .model import AppModel, Step, model_for
 from .rollup_sql import rollup_values
-
-SYSTEM_FROM_ROW = ("id", "owner", "created_by", "updated_by", "department", "version", "created_at", "updated_at")
 
 
 def to_stored(app, f, value: Any, w: Write | None = None, path: str | None = None) -> Any:
@@ -61,7 +60,7 @@ class Computation:
         self.ctx = context(batch.runtime, batch.actor, batch.conn)
 
     def record_copy(self, w: Write) -> dict:
-        system = {k: w.row[k] for k in SYSTEM_FROM_ROW} if w.row else {"owner": w.owner or self.batch.actor.user_id}
+        system = {k: w.row[k] for k in SYSTEM_FIELD_TYPES} if w.row else {"owner": w.owner or self.batch.actor.user_id}
         if w.id is not None:
             system["id"] = w.id
         return eval_copy(self.batch.entity, w.values, system)

@@ -28,6 +28,7 @@ from engine.compiled import (
 from engine.errors import msg
 from engine.fieldtypes import FieldType, FieldTypeRegistry, FieldValueError
 from engine.records.audit import write_audit
+from engine.records.kernel_handlers import readable_ids
 from engine.records.pipeline import WriteBatch
 from engine.records.read_path import readable_titles
 from engine.storage.ids import allocate_ids
@@ -312,8 +313,6 @@ def persist_rows(batch: WriteBatch) -> None:
 def check_rows(batch: WriteBatch) -> None:
     """Check: min/max rows, required row fields, unique row fields within the record, relations
     of rows that exist and that the actor may read."""
-    from engine.records.read_path import ReadRequest
-
     for f in subtable_fields(batch.entity):
         ent = rows_of(batch.app, batch.entity, f)
         lo = f.definition.get("min_rows")
@@ -349,12 +348,7 @@ def check_rows(batch: WriteBatch) -> None:
                       for r in w.values.get(f.name) or [] if r.get(rf.name) is not None}
             if not wanted:
                 continue
-            target_ent = batch.app.entity(rf.relation_to)
-            target = batch.runtime.table(batch.app.name, rf.relation_to)
-            scope = batch.runtime.read_scope(ReadRequest(batch.runtime, batch.app, target_ent, target, batch.actor))
-            conds = [target.c.deleted_at.is_(None)] + ([scope.where] if scope.where is not None else [])
-            found = set(batch.conn.execute(sa.select(target.c.id).where(target.c.id.in_(sorted(wanted)), *conds))
-                        .scalars())
+            found = readable_ids(batch, rf.relation_to, wanted)
             for w in batch.writes:
                 for i, r in enumerate(w.values.get(f.name) or []):
                     v = r.get(rf.name)

@@ -52,6 +52,20 @@ def check_readonly(batch: WriteBatch) -> None:
                     w.error(f.name, msg("只读字段不可修改", "this field is read-only"), code="readonly")
 
 
+def readable_ids(batch: WriteBatch, entity: str, ids) -> set[int]:
+    """Those of ``ids`` that are records of ``entity``, not deleted, that the batch's actor may read."""
+    target = batch.runtime.table(batch.app.name, entity)
+    scope = batch.runtime.read_scope(ReadRequest(batch.runtime, batch.app, batch.app.entity(entity), target,
+                                                 batch.actor))
+    conds = [target.c.deleted_at.is_(None)] + ([scope.where] if scope.where is not None else [])
+    found: set[int] = set()
+    ids = sorted(ids)
+    for i in range(0, len(ids), 900):  # SQLite caps bound parameters per statement
+        chunk = ids[i: i + 900]
+        found.update(batch.conn.execute(sa.select(target.c.id).where(target.c.id.in_(chunk), *conds)).scalars())
+    return found
+
+
 def check_relations(batch: WriteBatch) -> None:
     """A relation must point at an existing, not deleted record of its entity that the actor may
     read: linking to a record they cannot see would tell them it exists."""
@@ -63,15 +77,7 @@ def check_relations(batch: WriteBatch) -> None:
                   and (w.old is None or w.old.get(f.name) != w.values.get(f.name))}
         if not wanted:
             continue
-        target = batch.runtime.table(batch.app.name, f.relation_to)
-        scope = batch.runtime.read_scope(ReadRequest(batch.runtime, batch.app, batch.app.entity(f.relation_to),
-                                                     target, batch.actor))
-        conds = [target.c.deleted_at.is_(None)] + ([scope.where] if scope.where is not None else [])
-        found = set()
-        ids = sorted(wanted)
-        for i in range(0, len(ids), 900):  # SQLite caps bound parameters per statement
-            chunk = ids[i: i + 900]
-            found.update(batch.conn.execute(sa.select(target.c.id).where(target.c.id.in_(chunk), *conds)).scalars())
+        found = readable_ids(batch, f.relation_to, wanted)
         for w in batch.writes:
             v = w.values.get(f.name)
             if v is not None and v in wanted and v not in found:

@@ -98,9 +98,8 @@ class RecordService:
             if self.runtime.db.caps.row_locks:
                 q = q.with_for_update()
             writes = []
-            for row in c.execute(q).mappings():
-                row = dict(row)
-                values = self._field_values(row, c)
+            rows = [dict(r) for r in c.execute(q).mappings()]
+            for row, values in zip(rows, self._field_values_many(rows, c)):
                 writes.append(Write(op="update", input={"owner": owner}, values=values, old=dict(values), row=row,
                                     id=row["id"], version=row["version"], owner=owner,
                                     department=row["department"]))
@@ -225,16 +224,11 @@ class RecordService:
                 "reload and try again"), [{"path": "version", "message": msg("版本已过期", "stale version"),
                                            "current": old["version"]}])
 
-    def _field_values(self, row: dict, conn: sa.Connection | None = None) -> dict[str, Any]:
-        out = {f.name: row[f.column_name] for f in self.entity.fields if f.stored}
-        for f in self.entity.fields:
-            if not f.stored and f.ftype.load_values is not None:
-                with self.runtime.connect(conn) as c:
-                    out[f.name] = f.ftype.load_values(self.runtime, self.app, self.entity, f, [row["id"]], c
-                                                      ).get(row["id"])
-        return out
+    def _field_values(self, row: dict, conn: sa.Connection) -> dict[str, Any]:
+        return self._field_values_many([row], conn)[0]
 
     def _field_values_many(self, rows: list[dict], conn: sa.Connection) -> list[dict[str, Any]]:
+        """Each row's field values; those kept outside the row (a sub-table's) loaded for all at once."""
         out = [{f.name: r[f.column_name] for f in self.entity.fields if f.stored} for r in rows]
         ids = [r["id"] for r in rows]
         for f in self.entity.fields:
