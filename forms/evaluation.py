@@ -90,19 +90,39 @@ def eval_copy(ent: CompiledEntity, values: dict, system: dict | None = None) -> 
     return as_expr_values(ent, out)
 
 
-def context(runtime, actor, conn, user_cache: dict | None = None) -> EvalContext:
-    """The clock, the acting user (CURRENT_USER()) and the working calendars."""
+class BatchContext(EvalContext):
+    """An evaluation context whose user (CURRENT_USER()) is read when an expression first asks: most
+    writes evaluate nothing that needs it, and reading it is several queries."""
+
+    def __init__(self, load_user, **kwargs) -> None:
+        self._load_user = load_user
+        self._user: Any = None
+        self._loaded = False
+        super().__init__(**kwargs)
+
+    @property  # type: ignore[override]
+    def user(self):
+        if not self._loaded:
+            self._user, self._loaded = self._load_user(), True
+        return self._user
+
+    @user.setter
+    def user(self, value) -> None:
+        if value is not None:  # EvalContext.__init__ sets None: keep loading lazily
+            self._user, self._loaded = value, True
+
+
+def context(runtime, actor, conn) -> EvalContext:
+    """The clock, the acting user (CURRENT_USER(), read when first needed) and the working calendars."""
     from engine.identity.functions import user_record
     from engine.platform.calendars import calendars_for
 
     now = runtime.clock()
     if isinstance(now, dt.datetime) and now.tzinfo is not None:
         now = now.replace(tzinfo=None)
-    user = None
-    if actor is not None and getattr(actor, "user_id", None) is not None:
-        user = user_record(runtime, actor.user_id, conn)
-    return EvalContext(today=now.date(), now=now.replace(microsecond=0), user=user,
-                       calendars=calendars_for(runtime, conn))
+    user_id = getattr(actor, "user_id", None) if actor is not None else None
+    return BatchContext(lambda: user_record(runtime, user_id, conn) if user_id is not None else None,
+                        today=now.date(), now=now.replace(microsecond=0), calendars=calendars_for(runtime, conn))
 
 
 def value_or_none(v: Any) -> Any:
