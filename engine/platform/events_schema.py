@@ -4,6 +4,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 
+from ..storage.capabilities import capabilities
+
 _JSON = sa.JSON().with_variant(JSONB(), "postgresql")
 _ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
@@ -12,6 +14,11 @@ def add_tables(md: sa.MetaData) -> dict[str, sa.Table]:
     event = sa.Table(
         "jimu_event", md,
         sa.Column("id", _ID, primary_key=True, autoincrement=True),
+        # the writing transaction's id where the database has transaction ids and a horizon (set by
+        # the column's default, whoever inserts); 0 elsewhere, and in rows older than the column.
+        # Readers follow (xact, id): see events.py
+        sa.Column("xact", sa.BigInteger(), nullable=False, server_default="0",
+                  info={"after_add": _order_by_xact}),
         sa.Column("at", sa.DateTime(), nullable=False),
         sa.Column("kind", sa.String(64), nullable=False),  # record.created, record.updated, ... flow.* later
         sa.Column("app", sa.String(64)),
@@ -24,13 +31,26 @@ def add_tables(md: sa.MetaData) -> dict[str, sa.Table]:
         sa.Column("payload", _JSON),
         sa.Index("ix_jimu_event_record", "app", "entity", "record_id"),
     )
-    cursor = sa.Table(  # one row per handler: everything up to last_id has been handled, exactly once
+    sa.event.listen(event, "after_create", lambda _t, conn, **_kw: _order_by_xact(conn))
+    cursor = sa.Table(  # one row per handler: everything up to (last_xact, last_id) has been handled, once
         "jimu_event_cursor", md,
         sa.Column("handler", sa.String(128), primary_key=True),
         sa.Column("last_id", sa.BigInteger(), nullable=False),
+        sa.Column("last_xact", sa.BigInteger(), nullable=False, server_default="0"),
         sa.Column("failures", sa.Integer(), nullable=False, default=0),
         sa.Column("last_error", sa.Text()),
         sa.Column("retry_at", sa.DateTime()),
         sa.Column("updated_at", sa.DateTime()),
     )
     return {"event": event, "event_cursor": cursor}
+
+
+def _order_by_xact(conn: sa.Connection) -> None:
+    """Where transactions have ids, new events take their transaction's (rows already there keep 0,
+    so they come first, in id order, as they did) and readers get an index in (xact, id) order.
+    Elsewhere ids alone are in commit order and no index is added to the write path."""
+    caps = capabilities(conn.dialect)
+    if caps.xact_id_sql is None:
+        return
+    conn.exec_driver_sql(f"ALTER TABLE jimu_event ALTER COLUMN xact SET DEFAULT ({caps.xact_id_sql})")
+    conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_jimu_event_xact ON jimu_event (xact, id)")

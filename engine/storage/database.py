@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from rules.expr.sql_backend import register_sqlite_functions
 
+from .added_columns import add_missing_columns
 from .capabilities import Capabilities, capabilities
 from .core_tables import SYSTEM_USER_LOGIN, core_metadata
 
@@ -56,6 +57,7 @@ def open_database(url: str | None = None) -> Database:
     md, core = core_metadata()
     db = Database(engine=engine, caps=capabilities(engine.dialect), core=core, core_md=md)
     md.create_all(engine)
+    add_missing_columns(engine, md, {WRITE_OPTION: True})  # a database made by an earlier version
     db.system_user_id = _ensure_system_user(db)
     return db
 
