@@ -36,6 +36,10 @@ def _parser() -> argparse.ArgumentParser:
     w.add_argument("--db", help="database URL")
     w.add_argument("--poll", type=float, default=1.0, metavar="SECONDS", help="wait when idle (default 1)")
     w.add_argument("--once", action="store_true", help="one round, then exit")
+    w.add_argument("--heartbeat", type=float, default=10.0, metavar="SECONDS",
+                   help="say it is alive this often (default 10)")
+    w.add_argument("--stale-after", type=float, metavar="SECONDS",
+                   help="silence after which other workers take over its jobs (default 3 heartbeats)")
 
     e = sub.add_parser("eval", help="evaluate an expression / 计算表达式", add_help=False)
     e.add_argument("rest", nargs=argparse.REMAINDER)
@@ -70,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "worker":
         from .platform.worker import main as worker_main
 
-        return worker_main(args.db, args.poll, args.once)
+        return worker_main(args.db, args.poll, args.once, args.heartbeat, args.stale_after)
     return 2
 
 

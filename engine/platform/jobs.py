@@ -7,16 +7,21 @@
 - Workers claim due jobs with row locks (``FOR UPDATE SKIP LOCKED`` where the database has it; on
   SQLite the claim is one write transaction, which holds the database's write lock), mark them
   running with a lease, and run each handler outside the claim's transaction. A running job whose
-  lease has passed (its worker died) is claimable again.
+  lease has passed is claimable again.
+- Workers heartbeat (``jimu_worker``: a row per worker, refreshed every few seconds by a thread of
+  its own, so also during a long job). A heartbeat renews the lease of the jobs its worker runs, so a
+  live worker keeps a job however long it takes; a job whose worker has been silent longer than its
+  ``alive_until`` (3 beats by default) is claimable at once, not after the rest of its lease (issue 11
+  item 10). A worker that never beats (a bare ``run_due_jobs``) keeps the lease alone.
 - A recurring job that came due while everything was down runs once, then its next run_at is computed
   from the time of that run: missed ticks are not replayed.
 - A failure is kept (``last_error``) and retried with backoff; a one-off job that is out of attempts is
   ``dead`` and stays visible to admins; a recurring one gives up that occurrence and waits for its next
   tick, keeping the error.
 
-Delivery is at least once: a handler that outlives its lease, or whose worker dies after the handler
-committed but before the job was marked done, may run again. Handlers that write should be idempotent
-(the job's id is a natural key).
+Delivery is at least once: a handler whose worker dies (or stops beating) after the handler committed
+but before the job was marked done, or that outlives its lease without heartbeats, may run again.
+Handlers that write should be idempotent (the job's id is a natural key).
 """
 from __future__ import annotations
 
@@ -35,6 +40,9 @@ if TYPE_CHECKING:
 JobHandler = Callable[[Any, dict], None]  # (runtime, job) -> None; raise to fail the attempt
 
 DEFAULT_LEASE = dt.timedelta(minutes=10)
+HEARTBEAT = dt.timedelta(seconds=10)  # how often a worker says it is alive
+STALE_BEATS = 3  # missed beats after which a worker is taken to be dead
+FORGET_WORKERS = dt.timedelta(days=1)  # heartbeat rows of workers silent this long are purged
 BACKOFF_BASE = dt.timedelta(seconds=30)
 MAX_BACKOFF = dt.timedelta(hours=1)
 ERROR_CHARS = 4000
@@ -147,10 +155,12 @@ def run_due_jobs(runtime: "Runtime", worker_id: str, limit: int = 50, *, lease: 
 def claim_due_jobs(runtime: "Runtime", worker_id: str, limit: int = 50, *,
                    lease: dt.timedelta = DEFAULT_LEASE) -> list[dict]:
     """Mark due jobs running for this worker until ``clock() + lease``, in one transaction; returns them."""
-    job = runtime.db.core["job"]
+    job, worker = runtime.db.core["job"], runtime.db.core["worker"]
     now = runtime.clock()
+    silent = sa.select(worker.c.worker_id).where(worker.c.alive_until < now)
     due = sa.or_(sa.and_(job.c.status.in_(("pending", "failed")), job.c.run_at <= now),
-                 sa.and_(job.c.status == "running", job.c.locked_until < now))  # its worker was lost
+                 # its worker was lost: the lease passed, or its heartbeat stopped
+                 sa.and_(job.c.status == "running", sa.or_(job.c.locked_until < now, job.c.locked_by.in_(silent))))
     with runtime.connect() as c:  # a plain read first: an idle poll takes no lock at all
         if c.execute(sa.select(job.c.id).where(due).limit(1)).first() is None:
             return []
@@ -166,8 +176,9 @@ def claim_due_jobs(runtime: "Runtime", worker_id: str, limit: int = 50, *,
         taken = []
         for r in rows:
             if r["status"] == "running" and r["attempts"] >= r["max_attempts"]:  # lost on its last attempt
-                lost = (f"worker {r['locked_by']} stopped while running it "
-                        f"(its lease passed at {r['locked_until']:%Y-%m-%d %H:%M:%S} UTC)")
+                why = (f"its lease passed at {r['locked_until']:%Y-%m-%d %H:%M:%S} UTC" if r["locked_until"] < now
+                       else "its heartbeat stopped")
+                lost = f"worker {r['locked_by']} stopped while running it ({why})"
                 c.execute(job.update().where(job.c.id == r["id"]).values(
                     **_give_up(r, now), locked_by=None, locked_until=None, last_error=lost))
             else:
@@ -231,6 +242,39 @@ def _next_tick(j: dict, now: dt.datetime) -> dict:
     return {"status": "pending", "run_at": next_fire(j["cron"], j["time_zone"], now), "attempts": 0}
 
 
+# --- worker liveness -----------------------------------------------------------------------------
+def heartbeat(runtime: "Runtime", worker_id: str, *, stale_after: dt.timedelta = HEARTBEAT * STALE_BEATS,
+              lease: dt.timedelta = DEFAULT_LEASE) -> None:
+    """This worker is alive: its row says so until ``clock() + stale_after``, and the jobs it runs keep
+    their lease (renewed to ``clock() + lease``)."""
+    worker, job = runtime.db.core["worker"], runtime.db.core["job"]
+    now = runtime.clock()
+    # the runtime's clock counts whole seconds: a second more, so that a beat late in one second is
+    # not judged a second early by a worker already in the next
+    values = {"last_seen": now, "alive_until": now + stale_after + dt.timedelta(seconds=1)}
+    with runtime.transaction() as c:
+        if c.execute(worker.update().where(worker.c.worker_id == worker_id).values(**values)).rowcount == 0:
+            c.execute(worker.insert().values(worker_id=worker_id, started_at=now, **values))  # ids are unique
+        c.execute(job.update().where(job.c.status == "running", job.c.locked_by == worker_id,
+                                     job.c.locked_until < now + lease).values(locked_until=now + lease))
+
+
+def forget_worker(runtime: "Runtime", worker_id: str) -> None:
+    """A worker stopping cleanly removes its heartbeat (the jobs it finished are marked already)."""
+    worker = runtime.db.core["worker"]
+    with runtime.transaction() as c:
+        c.execute(worker.delete().where(worker.c.worker_id == worker_id))
+
+
+def list_workers(runtime: "Runtime") -> list[dict]:
+    """The workers that beat, newest first, and whether each is alive, for admins."""
+    worker = runtime.db.core["worker"]
+    now = runtime.clock()
+    with runtime.connect() as c:
+        rows = c.execute(sa.select(worker).order_by(worker.c.started_at.desc())).mappings().all()
+    return [{**dict(r), "alive": r["alive_until"] >= now} for r in rows]
+
+
 # --- reading -------------------------------------------------------------------------------------
 def list_jobs(runtime: "Runtime", *, statuses: Iterable[str] | None = None, handler: str | None = None,
               ids: Iterable[int] | None = None, limit: int = 100, offset: int = 0) -> tuple[list[dict], int]:
@@ -267,9 +311,11 @@ def purge_finished_jobs(runtime: "Runtime", j: dict) -> None:
     """Delete done jobs finished more than ``keep_days`` (payload, default 30) ago; dead ones stay for
     admins to see. Their keys become free again."""
     keep = dt.timedelta(days=int((j.get("payload") or {}).get("keep_days", PURGE_KEEP_DAYS)))
-    job = runtime.db.core["job"]
+    job, worker = runtime.db.core["job"], runtime.db.core["worker"]
     with runtime.transaction() as c:
         c.execute(job.delete().where(job.c.status == "done", job.c.finished_at < runtime.clock() - keep))
+        # workers that died long ago (their jobs have been taken over since)
+        c.execute(worker.delete().where(worker.c.alive_until < runtime.clock() - FORGET_WORKERS))
 
 
 def schedule_housekeeping(runtime: "Runtime") -> int:

@@ -42,4 +42,13 @@ def add_tables(md: sa.MetaData) -> dict[str, sa.Table]:
         sa.Index("ix_jimu_job_status_run_at", "status", "run_at"),
         sa.Index("ix_jimu_job_handler", "handler"),
     )
-    return {"job": job}
+    worker = sa.Table(  # the running workers' heartbeats: a job held by a worker gone quiet is freed early
+        "jimu_worker", md,
+        sa.Column("worker_id", sa.String(128), primary_key=True),  # what it writes in jimu_job.locked_by
+        sa.Column("started_at", sa.DateTime(), nullable=False),
+        sa.Column("last_seen", sa.DateTime(), nullable=False),
+        # last_seen plus the silence after which it is taken to be dead (its own setting, so workers with
+        # different heartbeats judge each other right)
+        sa.Column("alive_until", sa.DateTime(), nullable=False),
+    )
+    return {"job": job, "worker": worker}

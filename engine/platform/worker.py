@@ -4,6 +4,7 @@ database); ``jimu serve`` runs one in a thread of the server unless told not to.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import logging
 import os
 import socket
@@ -11,7 +12,7 @@ import threading
 import uuid
 from typing import TYPE_CHECKING, Iterator
 
-from .jobs import run_due_jobs, schedule_housekeeping
+from .jobs import DEFAULT_LEASE, HEARTBEAT, STALE_BEATS, forget_worker, heartbeat, run_due_jobs, schedule_housekeeping
 
 if TYPE_CHECKING:
     from ..runtime import Runtime
@@ -25,21 +26,30 @@ def default_worker_id() -> str:
 
 
 class Worker:
-    def __init__(self, runtime: "Runtime", worker_id: str, poll_seconds: float = 1.0, *, limit: int = 50) -> None:
+    def __init__(self, runtime: "Runtime", worker_id: str, poll_seconds: float = 1.0, *, limit: int = 50,
+                 heartbeat_seconds: float = HEARTBEAT.total_seconds(), stale_after_seconds: float | None = None,
+                 lease: dt.timedelta = DEFAULT_LEASE) -> None:
         self.runtime = runtime
         self.worker_id = worker_id
         self.poll_seconds = poll_seconds
         self.limit = limit
+        self.heartbeat_seconds = heartbeat_seconds
+        # how long a silence means death, for the other workers: a few missed beats
+        self.stale_after = dt.timedelta(seconds=stale_after_seconds if stale_after_seconds is not None
+                                        else heartbeat_seconds * STALE_BEATS)
+        self.lease = lease
+        self._beating = False
 
     def run_once(self) -> int:
         """One tick; returns how much work was done (events handled by the steps, jobs run)."""
-        done = 0
-        for step in list(self.runtime.background_steps):
-            try:
-                done += int(step(self.runtime) or 0)
-            except Exception:  # one broken step must not starve the others or the jobs
-                log.exception("background step %s failed", getattr(step, "__name__", step))
-        return done + run_due_jobs(self.runtime, self.worker_id, self.limit)
+        with self.alive():
+            done = 0
+            for step in list(self.runtime.background_steps):
+                try:
+                    done += int(step(self.runtime) or 0)
+                except Exception:  # one broken step must not starve the others or the jobs
+                    log.exception("background step %s failed", getattr(step, "__name__", step))
+            return done + run_due_jobs(self.runtime, self.worker_id, self.limit, lease=self.lease)
 
     def run_forever(self, stop: threading.Event) -> None:
         """Tick until ``stop`` is set: at once again while there was work, after ``poll_seconds`` when idle."""
@@ -47,14 +57,48 @@ class Worker:
             schedule_housekeeping(self.runtime)
         except Exception:
             log.exception("could not schedule the job table's housekeeping")
-        while not stop.is_set():
+        with self.alive():
+            while not stop.is_set():
+                try:
+                    busy = self.run_once()
+                except Exception:  # the database may be away for a while: keep polling
+                    log.exception("worker %s: tick failed", self.worker_id)
+                    busy = 0
+                if not busy:
+                    stop.wait(self.poll_seconds)
+
+    @contextlib.contextmanager
+    def alive(self) -> Iterator[None]:
+        """Heartbeats for the life of the block, from a thread of their own: a job that takes long (or
+        a tick stuck on the database) does not make this worker look dead. Its row goes on leaving."""
+        if self._beating:
+            yield
+            return
+        self._beat()  # before claiming anything: a claim by a worker with a heartbeat can be freed early
+        stop = threading.Event()
+        thread = threading.Thread(target=self._beat_until, args=(stop,), name="jimu-heartbeat", daemon=True)
+        self._beating = True
+        thread.start()
+        try:
+            yield
+        finally:
+            self._beating = False
+            stop.set()
+            thread.join(self.heartbeat_seconds + 30)
             try:
-                busy = self.run_once()
-            except Exception:  # the database may be away for a while: keep polling
-                log.exception("worker %s: tick failed", self.worker_id)
-                busy = 0
-            if not busy:
-                stop.wait(self.poll_seconds)
+                forget_worker(self.runtime, self.worker_id)
+            except Exception:  # it ages out; its jobs are marked already
+                log.exception("worker %s: could not remove its heartbeat", self.worker_id)
+
+    def _beat(self) -> None:
+        heartbeat(self.runtime, self.worker_id, stale_after=self.stale_after, lease=self.lease)
+
+    def _beat_until(self, stop: threading.Event) -> None:
+        while not stop.wait(self.heartbeat_seconds):
+            try:
+                self._beat()
+            except Exception:  # the database may be away: beat again next time
+                log.exception("worker %s: heartbeat failed", self.worker_id)
 
 
 @contextlib.contextmanager
@@ -71,14 +115,16 @@ def worker_thread(runtime: "Runtime", poll_seconds: float = 1.0, join_seconds: f
         thread.join(join_seconds)
 
 
-def main(db: str | None, poll_seconds: float, once: bool) -> int:
+def main(db: str | None, poll_seconds: float, once: bool, heartbeat_seconds: float = HEARTBEAT.total_seconds(),
+         stale_after_seconds: float | None = None) -> int:
     """``jimu worker``: one tick with ``--once``, else until SIGTERM or Ctrl-C."""
     import signal
 
     from ..runtime import open_runtime
 
     rt = open_runtime(db)
-    worker = Worker(rt, default_worker_id(), poll_seconds)
+    worker = Worker(rt, default_worker_id(), poll_seconds, heartbeat_seconds=heartbeat_seconds,
+                    stale_after_seconds=stale_after_seconds)
     try:
         if once:
             print(f"{worker.run_once()} done / 已完成", flush=True)

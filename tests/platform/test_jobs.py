@@ -310,3 +310,23 @@ def test_done_jobs_are_purged_after_thirty_days_dead_ones_stay(rt):
     assert run_due_jobs(rt, "w1") == 1
     assert row(rt, done) is None and row(rt, dead)["status"] == "dead" and row(rt, recent)["status"] == "done"
     assert schedule_job(rt, None, "test.record", key="old") != done  # its key is free again
+
+
+def test_item10_a_job_is_freed_when_its_workers_heartbeat_stops_not_while_it_beats(rt):
+    from engine.platform.jobs import heartbeat
+
+    runs = recorder(rt)
+    jid = schedule_job(rt, None, "test.record")
+    stale = dt.timedelta(seconds=30)
+    heartbeat(rt, "w1", stale_after=stale)
+    claim_due_jobs(rt, "w1")
+    for _ in range(4):  # w1 beats on through a job longer than its lease: the lease follows the beats
+        rt.clock.advance(minutes=4)
+        heartbeat(rt, "w1", stale_after=stale)
+        assert run_due_jobs(rt, "w2") == 0
+    assert row(rt, jid)["locked_until"] == rt.clock() + dt.timedelta(minutes=10)
+    rt.clock.advance(seconds=31)  # silent for 31 s (a second of slack for a clock in whole seconds)
+    assert run_due_jobs(rt, "w2") == 0
+    rt.clock.advance(seconds=1)  # now it is taken to be dead, 9.5 minutes before its lease ends
+    assert run_due_jobs(rt, "w2") == 1 and runs == [(jid, rt.clock())]
+    assert row(rt, jid)["status"] == "done"

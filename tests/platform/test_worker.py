@@ -187,3 +187,105 @@ def test_jimu_serve_runs_jobs_in_process_unless_told_not_to(tmp_path):
         assert _serve_and_wait(db, wait_job=jid, rt=rt) == "done"
     finally:
         rt.db.dispose()
+
+
+# --- issue 11 item 10: worker liveness ------------------------------------------------------------
+def _probe_workers(db_url: str, tmp_path: Path, beat: float, lease: float, *wids: str) -> list:
+    """Worker processes (started together), each once it is ready to claim (starting one takes seconds
+    on a busy machine: the tests start as few as they need)."""
+    from .heartbeat_probe_worker import __name__ as module
+
+    procs = []
+    for wid in wids:
+        ready, stop = tmp_path / f"ready-{wid}", tmp_path / f"stop-{wid}"
+        procs.append((subprocess.Popen([sys.executable, "-m", module, db_url, wid, str(beat), str(lease), str(ready),
+                                        str(stop)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                       text=True), stop, ready))
+    deadline = time.monotonic() + 60
+    for proc, _stop_file, ready in procs:
+        while not ready.exists():
+            assert time.monotonic() < deadline and proc.poll() is None, proc.communicate()[0]
+            time.sleep(0.02)
+    return [(proc, stop) for proc, stop, _ready in procs]
+
+
+def _wait_for(what, seconds: float, message):
+    deadline = time.monotonic() + seconds
+    while not what():
+        assert time.monotonic() < deadline, message()
+        time.sleep(0.05)
+
+
+def _stop(procs) -> list[str]:
+    outs = []
+    for _proc, stop in procs:
+        stop.touch()
+    for proc, _stop_file in procs:
+        try:
+            outs.append(proc.communicate(timeout=20)[0])
+        except subprocess.TimeoutExpired:  # still in a slow job: the test has failed already
+            proc.kill()
+            outs.append(proc.communicate()[0])
+    return outs
+
+
+def _runs(rt) -> list[tuple[str, str]]:
+    from .heartbeat_probe_worker import runs
+
+    with rt.connect() as c:
+        return [tuple(r) for r in c.execute(sa.select(runs.c.worker, runs.c.what).order_by(runs.c.id))]
+
+
+def test_item10_a_killed_workers_job_is_taken_over_within_seconds_not_after_its_lease(rt, db_url, tmp_path):
+    from engine.platform.jobs import list_workers
+
+    from .heartbeat_probe_worker import SLOW_HANDLER, create_probe, slow
+
+    create_probe(rt.db.engine)
+    jid = schedule_job(rt, None, SLOW_HANDLER, payload={"seconds": 120, "slow_only": "worker-A"})
+    [a] = _probe_workers(db_url, tmp_path, 0.2, 600, "worker-A")  # heartbeats every 0.2 s, a 10-minute lease
+    stop_b = threading.Event()
+    try:
+        _wait_for(lambda: _runs(rt) == [("worker-A", "start")], 30, lambda: f"A did not start the job: {_runs(rt)}")
+        assert {w["worker_id"]: w["alive"] for w in list_workers(rt)}["worker-A"] is True
+        a[0].kill()  # SIGKILL, in the middle of the job: no chance to say goodbye
+        a[0].wait(10)
+        killed = time.monotonic()
+        rt.job_handlers.register(SLOW_HANDLER, slow)  # another worker, here in a thread
+        b = Worker(rt, "worker-B", poll_seconds=0.05, heartbeat_seconds=0.2)
+        threading.Thread(target=b.run_forever, args=(stop_b,), daemon=True).start()
+        _wait_for(lambda: _job(rt, jid)["status"] == "done", 30, lambda: f"not taken over: {_job(rt, jid)}")
+        took = time.monotonic() - killed
+    finally:
+        stop_b.set()
+        _stop([a])
+    assert took < 10  # seconds (A is taken to be dead 0.6 s after its last beat), not the lease's 10 minutes
+    assert _runs(rt) == [("worker-A", "start"), ("worker-B", "start"), ("worker-B", "end")]
+    assert _job(rt, jid)["attempts"] == 2
+    assert "worker-A" not in {w["worker_id"] for w in list_workers(rt) if w["alive"]}
+
+
+def test_item10_a_live_worker_keeps_a_job_longer_than_its_lease(rt):
+    from .heartbeat_probe_worker import SLOW_HANDLER, create_probe, slow
+
+    create_probe(rt.db.engine)
+    rt.job_handlers.register(SLOW_HANDLER, slow)
+    # two workers poll all along; the job takes 3 s, more than the lease (1 s) and than the silence after
+    # which a worker is taken to be dead (0.6 s): its worker's heartbeats keep it
+    stop = threading.Event()
+    workers = [Worker(rt, f"worker-{w}", poll_seconds=0.05, heartbeat_seconds=0.2, lease=dt.timedelta(seconds=1))
+               for w in "AB"]
+    threads = [threading.Thread(target=w.run_forever, args=(stop,), daemon=True) for w in workers]
+    for t in threads:
+        t.start()
+    try:
+        jid = schedule_job(rt, None, SLOW_HANDLER, payload={"seconds": 3})
+        _wait_for(lambda: _job(rt, jid)["status"] == "done", 40, lambda: f"the job did not finish: {_job(rt, jid)}")
+        time.sleep(1)  # a while longer: nobody takes it up again
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(30)
+    seen = _runs(rt)
+    assert [what for _, what in seen] == ["start", "end"] and seen[0][0] == seen[1][0], seen  # once, by one worker
+    assert _job(rt, jid)["attempts"] == 1
