@@ -15,17 +15,8 @@ the registered handlers (rules, flows, notifications, webhooks):
 - several workers may dispatch at once: a handler's cursor row is locked while it runs
   (``FOR UPDATE SKIP LOCKED`` where the database has it; SQLite's write lock serialises otherwise).
 
-Why a cursor never passes an event that commits later (issue 11 item 1). An id is taken at insert, not
-at commit: on PostgreSQL an event with id 10 can commit after id 11, and a reader that had moved past
-11 would skip 10 for ever. So where the database has transaction ids, each event records its writing
-transaction's (the column's default), and a reader takes only events whose transaction is below the
-horizon of its snapshot (``pg_snapshot_xmin``: every transaction below it has finished, so no event
-can appear there any more), in (transaction, id) order, and its cursor is that pair. This is what
-outbox relays and logical-decoding consumers do; unlike tracking gaps, it needs no timeout that a slow
-transaction could outlast and no guess about a rolled-back id. The cost: an event waits for the
-transactions older than its own to finish (a long transaction anywhere in the cluster delays
-delivery, it never loses it). Where a write transaction holds the database's write lock (SQLite),
-ids are taken in commit order and the id alone is the cursor (``xact`` stays 0).
+A cursor never passes an event that commits later, whatever the order of ids and commits (issue 11
+item 1): see event_window.py.
 """
 from __future__ import annotations
 
@@ -35,6 +26,8 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 import sqlalchemy as sa
+
+from .event_window import current_snapshot, moved, next_window, starting, waiting
 
 RECORD_KINDS = {"create": "record.created", "update": "record.updated", "delete": "record.deleted",
                 "restore": "record.restored"}
@@ -99,13 +92,17 @@ def _dispatch_one(runtime, sub: Subscription, limit: int) -> int:
     now = runtime.clock()
     failed: tuple[int, str] | None = None
     with runtime.transaction() as conn:
-        row = _lock_cursor(runtime, conn, sub.name)
+        snapshot = current_snapshot(runtime, conn)  # first: see current_snapshot
+        row = _lock_cursor(runtime, conn, sub.name, snapshot)
         if row is None:  # another worker holds this handler right now
             return 0
         if row.retry_at is not None and row.retry_at > now:
             return 0
-        start = (row.last_xact, row.last_id)
-        events = _events_after(runtime, conn, start, limit)
+        window = next_window(runtime.db.core["event"], row, snapshot)
+        if window is None:
+            return 0
+        events = _events_in(runtime, conn, window, limit)
+        start = row.last_id
         if sub.idempotent:
             # the whole batch under one savepoint; only when the handler fails is it redone event by
             # event (calling it again for the events before the failing one, which it allows)
@@ -118,7 +115,7 @@ def _dispatch_one(runtime, sub: Subscription, limit: int) -> int:
                 handled, last, failed = _run(runtime, conn, sub, events, start, per_event=True)
         else:  # a savepoint per event: a handler is called once for each event it handles
             handled, last, failed = _run(runtime, conn, sub, events, start, per_event=True)
-        values: dict[str, Any] = {"last_xact": last[0], "last_id": last[1], "updated_at": now}
+        values: dict[str, Any] = {**moved(window, last, failed is None and len(events) < limit), "updated_at": now}
         if failed is None:
             values.update(failures=0, last_error=None, retry_at=None)
         else:
@@ -129,23 +126,12 @@ def _dispatch_one(runtime, sub: Subscription, limit: int) -> int:
     return handled
 
 
-def _after(runtime, ev: sa.Table, start: tuple[int, int]) -> tuple[list, list]:
-    """The condition and order of the events after the cursor ``start`` = (xact, id) that are final."""
-    caps = runtime.db.caps
-    if caps.xact_horizon_sql is not None:
-        horizon = sa.literal_column(caps.xact_horizon_sql)
-        return ([sa.tuple_(ev.c.xact, ev.c.id) > sa.tuple_(*start), ev.c.xact < horizon], [ev.c.xact, ev.c.id])
-    if caps.single_writer:
-        return [ev.c.id > start[1]], [ev.c.id]
-    raise RuntimeError("the event outbox needs transaction ids or a single writer")  # pragma: no cover
-
-
-def _events_after(runtime, conn, start: tuple[int, int], limit: int) -> list[dict]:
+def _events_in(runtime, conn, window, limit: int) -> list[dict]:
     ev, au = runtime.db.core["event"], runtime.db.core["audit"]
     same = sa.and_(au.c.app == ev.c.app, au.c.entity == ev.c.entity, au.c.record_id == ev.c.record_id,
                    au.c.version == ev.c.version)
-    where, order = _after(runtime, ev, start)
-    q = sa.select(ev, au.c.changes).select_from(ev.outerjoin(au, same)).where(*where).order_by(*order).limit(limit)
+    q = (sa.select(ev, au.c.changes).select_from(ev.outerjoin(au, same)).where(*window.where)
+         .order_by(*window.order).limit(limit))
     out = []
     for r in conn.execute(q).mappings():
         e = dict(r)
@@ -156,7 +142,7 @@ def _events_after(runtime, conn, start: tuple[int, int], limit: int) -> list[dic
     return out
 
 
-def _run(runtime, conn, sub: Subscription, events: list[dict], last: tuple[int, int], per_event: bool):
+def _run(runtime, conn, sub: Subscription, events: list[dict], last_id: int, per_event: bool):
     handled, failed = 0, None
     for e in events:
         if sub.wants(e):
@@ -172,11 +158,11 @@ def _run(runtime, conn, sub: Subscription, events: list[dict], last: tuple[int, 
                     break
                 savepoint.commit()
             handled += 1
-        last = (e["xact"], e["id"])
-    return handled, last, failed
+        last_id = e["id"]
+    return handled, last_id, failed
 
 
-def _lock_cursor(runtime, conn: sa.Connection, name: str):
+def _lock_cursor(runtime, conn: sa.Connection, name: str, snapshot: str | None):
     cur, ev = runtime.db.core["event_cursor"], runtime.db.core["event"]
     q = sa.select(cur).where(cur.c.handler == name)
     if runtime.db.caps.skip_locked:
@@ -184,18 +170,10 @@ def _lock_cursor(runtime, conn: sa.Connection, name: str):
     row = conn.execute(q).first()
     if row is not None:
         return row
-    # a new handler starts with what happens from now on, not with the whole history: after the last
-    # event, or where transactions order events, from the horizon on (what was still being written
-    # when it started is delivered to it)
-    horizon = runtime.db.caps.xact_horizon_sql
-    if horizon is not None:
-        start = (conn.execute(sa.select(sa.literal_column(horizon))).scalar(), 0)
-    else:
-        start = (0, conn.execute(sa.select(sa.func.coalesce(sa.func.max(ev.c.id), 0))).scalar())
     try:
         with conn.begin_nested():
-            conn.execute(cur.insert().values(handler=name, last_xact=start[0], last_id=start[1], failures=0,
-                                             updated_at=runtime.clock()))
+            conn.execute(cur.insert().values(handler=name, failures=0, updated_at=runtime.clock(),
+                                             **starting(conn, ev, snapshot)))
     except sa.exc.IntegrityError:  # another worker created it at the same moment
         return None
     return conn.execute(q).first()
@@ -207,8 +185,6 @@ def handler_status(runtime) -> list[dict]:
     out = []
     with runtime.connect() as c:
         for r in c.execute(sa.select(cur).order_by(cur.c.handler)).mappings().all():
-            # ids are not in commit order everywhere: count what lies after the cursor
-            where, _order = _after(runtime, ev, (r["last_xact"], r["last_id"]))
-            behind = c.execute(sa.select(sa.func.count()).select_from(ev).where(where[0])).scalar()
+            behind = c.execute(sa.select(sa.func.count()).select_from(ev).where(waiting(ev, r))).scalar()
             out.append({**dict(r), "behind": int(behind)})
     return out

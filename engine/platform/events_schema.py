@@ -14,9 +14,9 @@ def add_tables(md: sa.MetaData) -> dict[str, sa.Table]:
     event = sa.Table(
         "jimu_event", md,
         sa.Column("id", _ID, primary_key=True, autoincrement=True),
-        # the writing transaction's id where the database has transaction ids and a horizon (set by
-        # the column's default, whoever inserts); 0 elsewhere, and in rows older than the column.
-        # Readers follow (xact, id): see events.py
+        # the writing transaction's id where the database has transaction snapshots (set by the
+        # column's default, whoever inserts); 0 elsewhere, and in rows older than the column.
+        # Readers take events by snapshot: see event_window.py
         sa.Column("xact", sa.BigInteger(), nullable=False, server_default="0",
                   info={"after_add": _order_by_xact}),
         sa.Column("at", sa.DateTime(), nullable=False),
@@ -32,11 +32,14 @@ def add_tables(md: sa.MetaData) -> dict[str, sa.Table]:
         sa.Index("ix_jimu_event_record", "app", "entity", "record_id"),
     )
     sa.event.listen(event, "after_create", lambda _t, conn, **_kw: _order_by_xact(conn))
-    cursor = sa.Table(  # one row per handler: everything up to (last_xact, last_id) has been handled, once
+    cursor = sa.Table(  # one row per handler: where it is in the outbox; everything before, handled once
         "jimu_event_cursor", md,
         sa.Column("handler", sa.String(128), primary_key=True),
         sa.Column("last_id", sa.BigInteger(), nullable=False),
-        sa.Column("last_xact", sa.BigInteger(), nullable=False, server_default="0"),
+        # where events carry transaction ids: every event visible in ``snapshot`` has been handled, and
+        # of those visible in ``batch_snapshot`` the ones up to last_id (platform/event_window.py)
+        sa.Column("snapshot", sa.Text()),
+        sa.Column("batch_snapshot", sa.Text()),
         sa.Column("failures", sa.Integer(), nullable=False, default=0),
         sa.Column("last_error", sa.Text()),
         sa.Column("retry_at", sa.DateTime()),

@@ -15,12 +15,12 @@ class Capabilities:
     row_locks: bool  # SELECT ... FOR UPDATE means something
     single_writer: bool  # a write transaction holds the whole database's write lock (ids can be assigned)
     # and so ids taken at insert are in commit order: a reader that follows them never passes a gap
-    # that a later commit fills (the event outbox relies on it where there is no transaction horizon)
-    # SQL giving the writing transaction's id, and the horizon below which every transaction has
-    # finished (in the statement's snapshot); None where the database has no such thing. Outbox readers
-    # order by (transaction, id) below the horizon, so that a late commit is never passed over
+    # that a later commit fills (the event outbox relies on it where there are no transaction snapshots)
+    # SQL giving the writing transaction's id, and the current snapshot as text ("xmin:xmax:xip,..."
+    # of those ids); None where the database has no such thing. The outbox's cursors are snapshots
+    # there, so that a late commit is never passed over (platform/event_window.py)
     xact_id_sql: str | None = None
-    xact_horizon_sql: str | None = None
+    xact_snapshot_sql: str | None = None
 
 
 _SQLITE = Capabilities(exact_decimal=False, unicode_lower=False, skip_locked=False, row_locks=False,
@@ -29,7 +29,7 @@ _POSTGRES = Capabilities(exact_decimal=True, unicode_lower=True, skip_locked=Tru
                          single_writer=False,
                          # xid8 as bigint (an epoch-extended 64-bit id, never wraps in practice)
                          xact_id_sql="pg_current_xact_id()::text::bigint",
-                         xact_horizon_sql="pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
+                         xact_snapshot_sql="pg_current_snapshot()::text")
 
 
 def capabilities(dialect) -> Capabilities:

@@ -131,7 +131,8 @@ def test_item1_a_database_made_before_the_transaction_column_keeps_delivering(db
     assert dispatch_pending(rt) == 1
     with rt.transaction() as c:  # the database as an earlier version made it
         c.exec_driver_sql("ALTER TABLE jimu_event DROP COLUMN xact")
-        c.exec_driver_sql("ALTER TABLE jimu_event_cursor DROP COLUMN last_xact")
+        c.exec_driver_sql("ALTER TABLE jimu_event_cursor DROP COLUMN snapshot")
+        c.exec_driver_sql("ALTER TABLE jimu_event_cursor DROP COLUMN batch_snapshot")
     rt.db.dispose()
     old = sa.create_engine(rt.db.engine.url)
     with old.begin() as c:  # written by the earlier version, not yet delivered
@@ -157,3 +158,31 @@ def test_item1_a_database_made_before_the_transaction_column_keeps_delivering(db
         assert (xacts[2] > 0) == (again.db.caps.xact_id_sql is not None)  # a new one has its transaction's
     finally:
         again.db.dispose()
+
+
+def test_item1_an_event_that_commits_after_a_later_one_is_delivered_and_does_not_wait_for_it(db_url):
+    """The gap itself, step by step: a transaction takes an event id and stays open; a later write
+    commits. The later event is delivered at once (it does not wait for the open transaction), the
+    earlier one when its transaction commits (it is not passed over)."""
+    rt = open_runtime(db_url)
+    install_bundle(rt, SALES_ERP)
+    seen: list[str] = []
+    rt.event_handlers.subscribe("probe", lambda _rt, _c, e: seen.append(e["payload"]["changes"]["code"][1]),
+                                entity="product")
+    dispatch_pending(rt)
+    svc = rt.records("sales_erp", "product")
+    try:
+        with rt.transaction() as c:
+            svc.create({"code": "LATE", "name": "x", "price": 1}, conn=c)  # its event's id is the lower one
+            other = threading.Thread(target=svc.create, args=({"code": "EARLY", "name": "x", "price": 1},))
+            other.start()
+            other.join(1)  # where one writer holds the database, it waits for this transaction instead
+            if not other.is_alive():
+                dispatch_pending(rt)
+                assert seen == ["EARLY"]  # delivered while an older transaction is still open
+        other.join(30)
+        dispatch_pending(rt)
+        assert sorted(seen) == ["EARLY", "LATE"] and len(seen) == 2
+        assert dispatch_pending(rt) == 0
+    finally:
+        rt.db.dispose()
