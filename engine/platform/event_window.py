@@ -71,8 +71,9 @@ def next_window(ev: sa.Table, row, now: str | None) -> Window | None:
         after = 0
     else:  # the rest of a batch, or a cursor from before snapshots (the rows it has not had keep xact 0,
         after = row.last_id  # and the ids of those written since are higher)
-    where = [ev.c.id > after, Snapshot.parse(batch).visible(ev.c.xact)]
-    if row.snapshot is not None:
+    upto = Snapshot.parse(batch)
+    where = [ev.c.id > after, ev.c.xact < upto.xmax, upto.visible(ev.c.xact)]
+    if row.snapshot is not None:  # the range of (xact, id) makes the index find the batch
         done = Snapshot.parse(row.snapshot)
         where += [ev.c.xact >= done.xmin, done.invisible(ev.c.xact)]
     return Window(where, [ev.c.id], batch)
