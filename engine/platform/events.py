@@ -5,8 +5,9 @@ record.restored, with the changed fields' old and new values) into ``jimu_event`
 transaction, so a crash after the commit loses nothing. The dispatcher hands them, after commit, to
 the registered handlers (rules, flows, notifications, webhooks):
 
-- each handler sees events in id order, which for one record is commit order (writes to a record
-  hold its row lock, or SQLite's write lock);
+- each handler sees events in commit order for one record (writes to a record hold its row lock, or
+  SQLite's write lock): in id order on SQLite, in batches of what each new snapshot made visible, in
+  id order within a batch, on PostgreSQL (event_window.py);
 - a handler runs inside a transaction that also moves its cursor, so what it writes to the database
   and the fact that it handled the event commit together: an event is not handled twice (each event
   runs under a savepoint; a handler declared ``idempotent`` takes a batch under one, faster);
