@@ -60,10 +60,8 @@ class Computation:
         self.ctx = context(batch.runtime, batch.actor, batch.conn)
 
     def record_copy(self, w: Write) -> dict:
-        system = {k: w.row[k] for k in SYSTEM_FIELD_TYPES} if w.row else {"owner": w.owner or self.batch.actor.user_id}
-        if w.id is not None:
-            system["id"] = w.id
-        return eval_copy(self.batch.entity, w.values, system)
+        system = self.batch.system_values(w)
+        return eval_copy(self.batch.entity, w.values, {k: system.get(k) for k in SYSTEM_FIELD_TYPES})
 
     def run(self) -> None:
         ent = self.batch.entity
