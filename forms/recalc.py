@@ -84,15 +84,18 @@ class Computation:
                 for i, (row, stored) in enumerate(zip(rec.get(sub) or [], w.values.get(sub) or [])):
                     if stored.get("id") is None or stored["id"] not in old_ids:
                         self.defaults(w, row, sm, sm.entity.fields, row, stored, f"{sub}[{i}].")
-        steps = self.model.steps.get(ent.name, [])
-        for step in steps:
+        self.steps(writes, recs)
+        for w, rec in zip(writes, recs):  # linkage, validations and stages judge these values
+            w.notes["eval"] = rec
+            w.notes["ctx"] = self.ctx
+
+    def steps(self, writes: list[Write], recs: list[dict]) -> None:
+        """Every computed field of the entity and its rows, in dependency order."""
+        for step in self.model.steps.get(self.batch.entity.name, []):
             if "." in step.scope:
                 self.row_step(step, writes, recs)
             else:
                 self.record_step(step, writes, recs)
-        for w, rec in zip(writes, recs):  # linkage, validations and stages judge these values
-            w.notes["eval"] = rec
-            w.notes["ctx"] = self.ctx
 
     def defaults(self, w: Write, rec: dict, sm, fields, target_rec: dict, stored: dict, prefix: str) -> None:
         """Defaults of a new record (expressions; the kernel sets constants) or of a new row (both)."""
@@ -201,6 +204,14 @@ def compute(batch: WriteBatch) -> None:
     if batch.entity.name not in model.scopes:
         return
     Computation(batch, model).run()
+
+
+def recompute_after_clearing(batch: WriteBatch, writes: list[Write]) -> None:
+    """Compute ``writes`` again from their evaluation copies (``notes["eval"]``), in which the linkage
+    rules cleared hidden values: a formula of a cleared field must not keep the value it had."""
+    comp = Computation(batch, model_for(batch.runtime, batch.app))
+    comp.ctx = writes[0].notes["ctx"]
+    comp.steps(writes, [w.notes["eval"] for w in writes])
 
 
 def cascade(batch: WriteBatch) -> None:
