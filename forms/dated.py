@@ -10,8 +10,11 @@ Each worker makes sure, once per app definition, that an app with such fields ha
 """
 from __future__ import annotations
 
+import logging
+
 import sqlalchemy as sa
 
+from engine.errors import ValidationFailed
 from engine.identity.actor import system_actor
 from engine.platform.clock import business_zone
 from engine.platform.jobs import cancel_jobs, schedule_job
@@ -21,6 +24,7 @@ from .model import model_for
 HANDLER = "forms.recompute_dated"
 CRON = "0 0 * * *"
 BATCH = 500  # records per transaction: row locks and memory stay bounded on a large table
+log = logging.getLogger("jimu.forms.dated")
 _ENSURED = "forms.dated_jobs"  # runtime.settings key: app -> (definition hash, zone) already scheduled
 
 
@@ -51,7 +55,14 @@ def recompute_entity(runtime, app: str, entity: str) -> int:
                                  .order_by(t.c.id).limit(BATCH)).scalars())
         if not ids:
             return changed
-        changed += service.recompute(ids)
+        try:
+            changed += service.recompute(ids)
+        except ValidationFailed:  # one record that no longer computes must not keep the others stale
+            for one in ids:
+                try:
+                    changed += service.recompute([one])
+                except ValidationFailed as e:
+                    log.warning("%s.%s record %s: daily recomputation refused: %s", app, entity, one, e.details)
         after = ids[-1]
 
 

@@ -94,3 +94,13 @@ def test_item13_check_says_how_dated_fields_are_kept_and_refuses_now(tmp_path):
     out = io.StringIO()
     assert main([str(bad)], out=out, err=io.StringIO()) == 1
     assert "cannot use NOW()" in out.getvalue() and "Use TODAY()" in out.getvalue()
+
+
+def test_item13_a_row_scope_of_today_reads_the_business_date(rp):
+    """A permission scope with TODAY() (engine/identity/permissions.context_values) agrees with forms."""
+    rp.admin.post(rp.url("device"), json={"name": "nov", "warranty_until": "2026-11-30"})
+    rp.admin.post(rp.url("device"), json={"name": "dec", "warranty_until": "2026-12-01"})
+    tech = rp.client_for("tech1", roles=(("repair", "tech"),))
+    rp.clock.set(dt.datetime(2026, 11, 30, 16, 30))  # 00:30 on 1 December in Beijing
+    names = [d["name"] for d in tech.get(rp.url("device")).json()["items"]]
+    assert names == ["dec"]
