@@ -85,3 +85,16 @@ def test_item16_subtable_row_fields_with_visible_if(hd):
     assert r.status_code == 201, r.text
     lines = r.json()["lines"]
     assert [ln["note"] for ln in lines] == [None, "a long note"]
+
+
+def test_item16_a_hidden_subtable_loses_its_rows_unjudged(hd):
+    r = hd.admin.post(hd.url("claim"), json={"kind": "company", "company_name": "Acme", "ends_on": "2026-12-31",
+                                             "parts": [{"part": "x"}]})
+    assert _paths(r) == {"parts[0].part": "Part needs at least 3 characters"}
+    rec = hd.admin.post(hd.url("claim"), json={"kind": "company", "company_name": "Acme", "ends_on": "2026-12-31",
+                                               "parts": [{"part": "gear"}]}).json()
+    assert [p["part"] for p in rec["parts"]] == ["gear"]
+    r = hd.admin.patch(hd.url("claim", f"/{rec['id']}"), json={"kind": "person", "parts": [{"part": "x"}]})
+    assert r.status_code == 200, r.text
+    assert r.json()["parts"] == []
+    assert hd.admin.get(hd.url("claim", f"/{rec['id']}")).json()["parts"] == []
