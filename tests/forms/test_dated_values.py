@@ -8,6 +8,7 @@ import io
 import json
 
 import pytest
+import sqlalchemy as sa
 
 from engine.platform.clock import FixedClock
 from engine.platform.jobs import list_jobs, run_due_jobs
@@ -51,6 +52,11 @@ def test_item13_warranty_goes_stale_no_more(rp):
     history = rp.admin.get(rp.url("device", f"/{dev['id']}/history")).json()["items"]
     last = history[-1]  # the system's recomputation, in the record's history
     assert "in_warranty" in last["changes"] and last["actor"]["id"] == rp.rt.db.system_user_id
+    ev = rp.rt.db.core["event"]
+    with rp.rt.connect() as c:  # and its event, for the rules and flows that listen
+        kinds = c.execute(sa.select(ev.c.kind, ev.c.actor).where(ev.c.entity == "device", ev.c.record_id == dev["id"],
+                                                                 ev.c.version == 2)).all()
+    assert [(k, a) for k, a in kinds] == [("record.updated", rp.rt.db.system_user_id)]
     state = rp.admin.post(rp.url("device", "/form-state"), json={"values": {"name": "x",
                                                                           "warranty_until": "2026-12-01"}}).json()
     assert state["values"]["in_warranty"] is False  # the form agrees with the list
