@@ -92,7 +92,7 @@ def _install(args) -> int:
             m = d.get("message", {})
             where = f"{d['file']}:{d.get('path', '')}" if d.get("file") else d.get("path", "")
             line = f" (line {d['line']})" if d.get("line") else ""
-            warn = "warning: " if d.get("severity") == "warning" else ""
+            warn = f"{d['severity']}: " if d.get("severity") in ("warning", "info") else ""
             print(f"  {warn}{where}: {m.get('zh', '')} / {m.get('en', '')}{line}", file=sys.stderr)
         return 1
     finally:

@@ -15,6 +15,7 @@ PARTS: tuple[str, ...] = (
     "forms.attachments",  # before recalc: file ids become {id, name, size, content_type} first
     "forms.recalc",
     "forms.linkage",  # after recalc: rules judge the computed values
+    "forms.dated",  # the midnight job that keeps values of TODAY() current
     "forms.states",
     "forms.form_state",
     "forms.autonumber",

@@ -116,13 +116,15 @@ def context(runtime, actor, conn) -> EvalContext:
     """The clock, the acting user (CURRENT_USER(), read when first needed) and the working calendars."""
     from engine.identity.functions import user_record
     from engine.platform.calendars import calendars_for
+    from engine.platform.clock import business_today
 
     now = runtime.clock()
     if isinstance(now, dt.datetime) and now.tzinfo is not None:
-        now = now.replace(tzinfo=None)
+        now = now.astimezone(dt.timezone.utc).replace(tzinfo=None)
     user_id = getattr(actor, "user_id", None) if actor is not None else None
     return BatchContext(lambda: user_record(runtime, user_id, conn) if user_id is not None else None,
-                        today=now.date(), now=now.replace(microsecond=0), calendars=calendars_for(runtime, conn))
+                        today=business_today(runtime, now), now=now.replace(microsecond=0),
+                        calendars=calendars_for(runtime, conn))
 
 
 def value_or_none(v: Any) -> Any:

@@ -36,3 +36,7 @@ class DependencyGraph:
     def order(self) -> list[str]:
         """Computed nodes in an order where each comes after everything it reads (stable by name)."""
         return [n for n in nx.lexicographical_topological_sort(self.g) if self.g.nodes[n].get("computed")]
+
+    def computed_from(self, node: str) -> set[str]:
+        """The computed nodes that read ``node``, directly or through others."""
+        return {n for n in nx.descendants(self.g, node) if self.g.nodes[n].get("computed")}

@@ -13,6 +13,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
+from engine.compiled import CompiledEntity
 from engine.errors import msg
 from engine.records.pipeline import Write, WriteBatch
 
@@ -107,6 +108,8 @@ def judge(w: Write, sm: ScopeModel, flags: dict, rec: dict, stored: dict, old: d
     failed = {e["path"] for e in w.errors}
     for f in sm.entity.fields:
         fl = flags[f.name]
+        if not fl["visible"]:  # a hidden field is not judged, whether its value was cleared or kept
+            continue
         path = prefix + f.name
         v = stored.get(f.name)
         if fl["required"] and not f.required and is_blank(v) and path not in failed:
@@ -130,6 +133,8 @@ def judge(w: Write, sm: ScopeModel, flags: dict, rec: dict, stored: dict, old: d
                                                  "en": f"{_label(f, 'en')} is not in the expected format"}
                 w.error(path, dict(m), code="pattern")
     for rule in sm.validations:
+        if rule.path and not flags.get(re.split(r"[.\[]", rule.path)[0], {}).get("visible", True):
+            continue  # the rule belongs to a hidden field
         if truthy(rule.expr(rec, ctx)):
             w.error(prefix + rule.path if rule.path else prefix.rstrip("."), dict(rule.message), code="rule")
 
@@ -149,24 +154,71 @@ def _judged(batch: WriteBatch):
             yield w
 
 
+def hidden_value(entity: CompiledEntity, f) -> str:
+    """What a save does with the value of ``f`` while a linkage rule hides it: ``clear`` (the
+    default, as 简道云 does) or ``keep`` it untouched; the field's ``hidden_value``, else its
+    entity's. Either way a hidden field is not judged (required, min_length, pattern, options, and
+    the validations whose ``path`` names it)."""
+    return f.definition.get("hidden_value") or entity.definition.get("hidden_value") or "clear"
+
+
+def _work_out(scope: ScopeModel, subs: dict, rec: dict, ctx) -> tuple[dict, dict]:
+    flags = field_flags(scope, rec, ctx)
+    rows_flags = {sub: [field_flags(sm, row, ctx) for row in rec.get(sub) or []] for sub, sm in subs.items()}
+    return flags, rows_flags
+
+
+def _clear_hidden(entity: CompiledEntity, w: Write, scope: ScopeModel, subs: dict, flags: dict,
+                  rows_flags: dict) -> bool:
+    """Blank the values of the hidden fields whose rule is ``clear``, in the write and its evaluation
+    copy; True when one had a value. Computed fields keep theirs: they are the engine's, not input."""
+    rec, cleared = w.notes["eval"], False
+    for f in scope.entity.fields:
+        if flags[f.name]["visible"] or f.computed or hidden_value(entity, f) != "clear":
+            continue
+        blank = [] if f.name in subs else None
+        if not is_blank(w.values.get(f.name)):
+            cleared = True
+        w.values[f.name] = rec[f.name] = blank
+        if f.name in subs:
+            rows_flags[f.name] = []
+    for sub, sm in subs.items():
+        for row, stored, rf in zip(rec.get(sub) or [], w.values.get(sub) or [], rows_flags[sub]):
+            for f in sm.entity.fields:
+                if rf[f.name]["visible"] or f.computed or hidden_value(entity, f) != "clear":
+                    continue
+                if not is_blank(stored.get(f.name)):
+                    cleared = True
+                stored[f.name] = row[f.name] = None
+    return cleared
+
+
 def work_out_flags(batch: WriteBatch) -> None:
-    """Prepare (after the computation): each field's flags for the record and its rows; a field
-    hidden now is excused from being required."""
+    """Prepare (after the computation): each field's flags for the record and its rows; a hidden
+    field's value is cleared (unless it is kept) and it is excused from being required. Clearing
+    recomputes the record, which may hide more fields: repeated until nothing more is cleared."""
+    from .recalc import recompute_after_clearing
+
     scope, subs = _scopes(batch)
     if scope is None:
         return
+    todo = list(_judged(batch))
+    worked = {id(w): _work_out(scope, subs, w.notes["eval"], w.notes["ctx"]) for w in todo}
+    for _ in range(len(scope.entity.fields) + 1):  # each round clears at least one more field
+        todo = [w for w in todo if _clear_hidden(batch.entity, w, scope, subs, *worked[id(w)])]
+        if not todo:
+            break
+        recompute_after_clearing(batch, todo)
+        worked.update({id(w): _work_out(scope, subs, w.notes["eval"], w.notes["ctx"]) for w in todo})
     for w in _judged(batch):
-        rec, ctx = w.notes["eval"], w.notes["ctx"]
-        flags = w.notes["flags"] = field_flags(scope, rec, ctx)
-        rows_flags: dict[str, list] = {}
+        flags, rows_flags = worked[id(w)]
+        w.notes["flags"], w.notes["row_flags"] = flags, rows_flags
         for sub, sm in subs.items():
-            rows_flags[sub] = [field_flags(sm, row, ctx) for row in rec.get(sub) or []]
             hidden_table = not flags.get(sub, {}).get("visible", True)
             for i, rf in enumerate(rows_flags[sub]):
                 for name, fl in rf.items():
                     if (hidden_table or not fl["visible"]) and sm.entity.by_name[name].required:
                         w.excused.add(f"{sub}[{i}].{name}")
-        w.notes["row_flags"] = rows_flags
         for name, fl in flags.items():
             if not fl["visible"]:
                 w.excused.add(name)

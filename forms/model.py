@@ -9,12 +9,13 @@ linkage rules, validations and computed fields.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any
 
 from engine.compiled import CompiledApp, CompiledEntity, CompiledField
 from rules.expr import CompiledExpression, ExprError, compile_expression
 from rules.expr import types as T
+from rules.expr.nodes import Call
 
 from .computed_kinds import rollup_source, scope_type
 from .graph import DependencyGraph
@@ -75,6 +76,11 @@ class AppModel:
     steps: dict[str, list[Step]]  # entity -> its computed fields (rows' too) in dependency order
     links: list[Link]
     problems: list[tuple[str, tuple, str, str]]  # (entity, JSON path parts, zh, en)
+    # stored values that depend on the date: entity -> its computed fields ("entity.field", rows'
+    # "entity.sub.field") that call TODAY() or read such a field; ``daily`` lists the entities whose
+    # records the midnight job recomputes (their own fields call TODAY()); others follow by cascade
+    time_dependent: dict[str, list[str]] = field(default_factory=dict)
+    daily: list[str] = field(default_factory=list)
 
     def scope(self, name: str) -> ScopeModel:
         return self.scopes[name]
@@ -86,7 +92,7 @@ class AppModel:
 def build_model(app: CompiledApp, functions) -> AppModel:
     b = _Builder(app, functions)
     b.run()
-    return AppModel(app, b.scopes, b.steps, b.links, b.problems)
+    return AppModel(app, b.scopes, b.steps, b.links, b.problems, b.time_dependent, b.daily)
 
 
 class _Builder:
@@ -98,6 +104,9 @@ class _Builder:
         self.problems: list = []
         self.graph = DependencyGraph()
         self._step_of: dict[str, Step] = {}
+        self._calls_today: set[str] = set()  # nodes whose own expression calls TODAY()
+        self.time_dependent: dict[str, list[str]] = {}
+        self.daily: list[str] = []
 
     # --- helpers ---------------------------------------------------------------------------------
     def compile(self, text: str, scope: str, where: tuple, entity: str) -> CompiledExpression | None:
@@ -129,6 +138,27 @@ class _Builder:
             step = self._step_of.get(node)
             if step is not None:
                 self.steps.setdefault(step.scope.split(".")[0], []).append(step)
+        dated = set(self._calls_today)
+        for node in self._calls_today:
+            dated |= self.graph.computed_from(node)
+        for node in sorted(dated):
+            self.time_dependent.setdefault(node.split(".")[0], []).append(node)
+        self.daily = sorted({n.split(".")[0] for n in self._calls_today})
+
+    def watch_clock(self, node: str, e: CompiledExpression, where: tuple, entity: str) -> None:
+        """A stored value of TODAY() is kept current by the midnight job; NOW() is refused: a stored
+        moment is stale as soon as it is stored, and recomputing it daily would pass off midnight's
+        time as now."""
+        calls = clock_calls(e.tree)
+        if "NOW" in calls:
+            self.problems.append((entity, where, "存储的计算字段不能使用 NOW()：它的值在保存时就已过期。"
+                                                 "按日期计算请用 TODAY() (每天零点重算)；要记下保存的时刻，"
+                                                 "请用日期时间字段的 default_expr: NOW()",
+                                  "a stored computed field cannot use NOW(): its value is stale once saved. "
+                                  "Use TODAY() for date arithmetic (recomputed daily at midnight), or a "
+                                  "datetime field with default_expr: NOW() to record the time of saving"))
+        if "TODAY" in calls:
+            self._calls_today.add(node)
 
     def add_scope(self, name: str, ent: CompiledEntity, base: tuple, entity: str) -> None:
         st = scope_type(self.app, name)
@@ -184,6 +214,7 @@ class _Builder:
             if e is None:
                 return
             step.expr = e
+            self.watch_clock(node, e, where + ("expr",), entity)
             sm.reads |= e.reads
             for path in e.reads:
                 self.depend_on_path(scope, ent, path, node, live=True)
@@ -257,6 +288,7 @@ class _Builder:
             filt = self.compile(d["filter"], src.name, where + ("filter",), entity)
             if filt is None:
                 return
+            self.watch_clock(node, filt, where + ("filter",), entity)
         if "of" in d:
             sub_scope = f"{scope}.{d['of']}"
             step.expr = filt
@@ -310,6 +342,24 @@ class _Builder:
         if src_scope != sent.name:
             self.graph.edge(self.graph.field(sent.name, frm["rows"]), node)
         self.links.append(Link(sent.name, frozenset(source_fields), scope, "rollup", via=frm["via"]))
+
+
+def clock_calls(tree: Any) -> set[str]:
+    """The clock functions (TODAY, NOW) an expression tree calls."""
+    out: set[str] = set()
+    todo = [tree]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, Call) and node.name in ("TODAY", "NOW"):
+            out.add(node.name)
+        if is_dataclass(node):
+            for f in fields(node):
+                v = getattr(node, f.name)
+                if is_dataclass(v):
+                    todo.append(v)
+                elif isinstance(v, tuple):
+                    todo.extend(x for x in v if is_dataclass(x))
+    return out
 
 
 def model_for(runtime, app: CompiledApp) -> AppModel:

@@ -60,10 +60,8 @@ class Computation:
         self.ctx = context(batch.runtime, batch.actor, batch.conn)
 
     def record_copy(self, w: Write) -> dict:
-        system = {k: w.row[k] for k in SYSTEM_FIELD_TYPES} if w.row else {"owner": w.owner or self.batch.actor.user_id}
-        if w.id is not None:
-            system["id"] = w.id
-        return eval_copy(self.batch.entity, w.values, system)
+        system = self.batch.system_values(w)
+        return eval_copy(self.batch.entity, w.values, {k: system.get(k) for k in SYSTEM_FIELD_TYPES})
 
     def run(self) -> None:
         ent = self.batch.entity
@@ -86,15 +84,18 @@ class Computation:
                 for i, (row, stored) in enumerate(zip(rec.get(sub) or [], w.values.get(sub) or [])):
                     if stored.get("id") is None or stored["id"] not in old_ids:
                         self.defaults(w, row, sm, sm.entity.fields, row, stored, f"{sub}[{i}].")
-        steps = self.model.steps.get(ent.name, [])
-        for step in steps:
+        self.steps(writes, recs)
+        for w, rec in zip(writes, recs):  # linkage, validations and stages judge these values
+            w.notes["eval"] = rec
+            w.notes["ctx"] = self.ctx
+
+    def steps(self, writes: list[Write], recs: list[dict]) -> None:
+        """Every computed field of the entity and its rows, in dependency order."""
+        for step in self.model.steps.get(self.batch.entity.name, []):
             if "." in step.scope:
                 self.row_step(step, writes, recs)
             else:
                 self.record_step(step, writes, recs)
-        for w, rec in zip(writes, recs):  # linkage, validations and stages judge these values
-            w.notes["eval"] = rec
-            w.notes["ctx"] = self.ctx
 
     def defaults(self, w: Write, rec: dict, sm, fields, target_rec: dict, stored: dict, prefix: str) -> None:
         """Defaults of a new record (expressions; the kernel sets constants) or of a new row (both)."""
@@ -203,6 +204,14 @@ def compute(batch: WriteBatch) -> None:
     if batch.entity.name not in model.scopes:
         return
     Computation(batch, model).run()
+
+
+def recompute_after_clearing(batch: WriteBatch, writes: list[Write]) -> None:
+    """Compute ``writes`` again from their evaluation copies (``notes["eval"]``), in which the linkage
+    rules cleared hidden values: a formula of a cleared field must not keep the value it had."""
+    comp = Computation(batch, model_for(batch.runtime, batch.app))
+    comp.ctx = writes[0].notes["ctx"]
+    comp.steps(writes, [w.notes["eval"] for w in writes])
 
 
 def cascade(batch: WriteBatch) -> None:

@@ -65,7 +65,8 @@ def check_bundle(path: str | os.PathLike[str] | bytes, field_types: FieldTypesLi
 def _engine_problems(source: BundleSource, app, field_types) -> list[BundleError]:
     """What the engines find in the compiled app (a formula that does not type-check, fields that
     compute each other in a cycle...): each engine's ``check_app(app, field_types)`` hook returns
-    (entity, JSON path parts, zh, en) and the problem is placed in that entity's file."""
+    (entity, JSON path parts, zh, en[, severity]) and the problem is placed in that entity's file; a
+    severity of "info" tells how the platform will treat a field (recomputed daily...)."""
     from ..plugins import engines
     from .errors import problem
 
@@ -75,11 +76,13 @@ def _engine_problems(source: BundleSource, app, field_types) -> list[BundleError
         hook = getattr(engine, "check_app", None)
         if hook is None:
             continue
-        for entity, parts, zh, en in hook(app, field_types):
+        for entity, parts, zh, en, *severity in hook(app, field_types):
             doc = source.document(files.get(entity, ""))
             if doc is None:
                 continue
-            out.append(problem("bundle.E060", doc.name, parts, doc.line_of(parts), zh, en))
+            level = severity[0] if severity else "error"
+            out.append(problem("bundle.E060" if level == "error" else "bundle.I060", doc.name, parts,
+                               doc.line_of(parts), zh, en, level))
     return out
 
 

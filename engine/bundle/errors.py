@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from ..errors import ValidationFailed, msg
 
-Severity = Literal["error", "warning"]
+Severity = Literal["error", "warning", "info"]  # info: how the platform will treat something, no fault
 # One step of a JSON path: a mapping key or a list index.
 PathPart = str | int
 
@@ -54,7 +54,7 @@ class BundleError:
         text = f"{self.file}:{self.path}: {self.message['zh']} / {self.message['en']}"
         if self.line is not None:
             text += f" (line {self.line})"
-        return text if self.is_error else "warning: " + text
+        return text if self.is_error else f"{self.severity}: " + text
 
 
 def problem(code: str, file: str, parts: Sequence[PathPart] | str, line: int | None, zh: str, en: str,

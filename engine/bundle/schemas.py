@@ -174,6 +174,10 @@ COMMON_FIELD_KEYS: dict[str, Any] = {
     "readonly": {"type": "boolean"},
     "visible_if": {"description": "Shown only when this expression is true; a hidden field is not required.",
                    "$ref": "#/$defs/text"},
+    "hidden_value": {"description": "What a save does with this field's value while a linkage rule (visible_if) "
+                                    "hides it: clear it (default) or keep it untouched. Either way a hidden "
+                                    "field's required rule and validations do not fire. Default: the entity's.",
+                     "enum": ["clear", "keep"]},
     "required_if": {"$ref": "#/$defs/text"},
     "readonly_if": {"$ref": "#/$defs/text"},
     "min_length": {"type": "integer", "minimum": 0},
@@ -238,6 +242,9 @@ def entity_schema(field_types: FieldTypesLike) -> dict[str, Any]:
                       "description": "How a record is named: field names in braces, dotted through "
                                      "relations, e.g. \"{number} {customer.name}\"."},
             "fields": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/field"}},
+            "hidden_value": {"description": "What a save does with the value of a field a linkage rule (visible_if) "
+                                            "hides, unless the field says otherwise: clear (default) or keep.",
+                             "enum": ["clear", "keep"]},
             "indexes": {"type": "array", "items": {
                 "type": "object", "required": ["fields"], "additionalProperties": False,
                 "properties": {"fields": names, "unique": {"type": "boolean"}},

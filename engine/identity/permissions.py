@@ -27,6 +27,7 @@ from rules.expr.sql_backend import SqlCapabilities, SqlColumn, sql_problems, to_
 
 from ..compiled import CompiledApp, CompiledEntity
 from ..errors import Forbidden, msg
+from ..platform.clock import business_today
 from ..records.read_path import ReadRequest, ReadScope
 
 KEYWORDS = ("all", "own", "department", "department_tree", "none")
@@ -168,7 +169,8 @@ def context_values(runtime, actor) -> dict[str, Any]:
 
     user = user_record(runtime, actor.user_id)
     now = runtime.clock()
-    return {"CURRENT_USER": user, "CURRENT_DEPARTMENT": user.get("department"), "TODAY": now.date(), "NOW": now}
+    return {"CURRENT_USER": user, "CURRENT_DEPARTMENT": user.get("department"),
+            "TODAY": business_today(runtime, now), "NOW": now}
 
 
 def grants_for(runtime, app: str, entity: str, actor) -> list[Grant]:

@@ -126,8 +126,9 @@ def persist_rows(batch: WriteBatch) -> None:
         rows = []
         for w in creates:
             row = {c: w.values.get(n) for n, c in cols}
-            row.update(created_at=now, created_by=actor, updated_at=now, updated_by=actor,
-                       owner=w.owner if w.owner is not None else actor, department=w.department, version=1)
+            sys_values = batch.system_values(w)  # what the write's stages saw
+            del sys_values["id"]
+            row.update(sys_values)
             rows.append(row)
         ids = allocate_ids(batch.conn, t, len(rows), batch.runtime.db.caps)
         for row, i in zip(rows, ids):
@@ -140,7 +141,8 @@ def persist_rows(batch: WriteBatch) -> None:
     for w in batch.writes:
         if w.op == "create":
             continue
-        values: dict = {"updated_at": now, "updated_by": actor, "version": w.version + 1}
+        sys_values = batch.system_values(w)
+        values: dict = {k: sys_values[k] for k in ("updated_at", "updated_by", "version")}
         if w.op == "update":
             values.update({ent.by_name[k].column_name: new for k, (_, new) in w.changes.items()
                            if k in ent.by_name and ent.by_name[k].stored})

@@ -65,6 +65,21 @@ class WriteBatch:
     def has_errors(self) -> bool:
         return any(w.errors for w in self.writes)
 
+    def system_values(self, w: Write) -> dict[str, Any]:
+        """The system columns ``w`` will store, known from the first stage on, so every stage (a
+        formula of ``created_at``, a validation ``finished_at >= created_at``) sees what the row then
+        holds: one clock reading (``now``) per batch, the acting user, the owner and department as
+        worked out so far. A new record's id is given only when it is written (None before)."""
+        actor = self.actor.user_id
+        owner = w.owner if w.owner is not None else (actor if w.op == "create" else None)
+        if w.op == "create" or w.row is None:
+            return {"id": w.id, "created_at": self.now, "created_by": actor, "updated_at": self.now,
+                    "updated_by": actor, "owner": owner, "department": w.department, "version": 1}
+        return {"id": w.id, "created_at": w.row["created_at"], "created_by": w.row["created_by"],
+                "updated_at": self.now, "updated_by": actor, "owner": owner,
+                "department": w.department if w.department is not None else w.row["department"],
+                "version": w.version + 1}
+
 
 class Pipeline:
     """Stage -> handlers. Handlers registered for an entity run only for writes to it."""

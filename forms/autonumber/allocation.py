@@ -6,27 +6,18 @@ numbers, in the order of the batch, with one counter update. Updates keep their 
 """
 from __future__ import annotations
 
-import os
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from engine.platform.clock import DEFAULT_TIMEZONE, TIMEZONE_SETTING, business_zone
 
 from .counter import take
 from .pattern import compile_pattern, local_date
 
 TYPE_NAME = "autonumber"
-TIMEZONE_SETTING = "timezone"  # runtime.settings key: the business's zone when a field names none
-DEFAULT_TIMEZONE = "Asia/Shanghai"
+__all__ = ["DEFAULT_TIMEZONE", "TIMEZONE_SETTING", "allocate_numbers", "platform_timezone"]
 
 
 def platform_timezone(settings: dict) -> str:
-    """The zone numbers take their dates in: runtime.settings, else JIMU_TIMEZONE, else Shanghai. A
-    zone that does not exist stops the start-up: a wrong date in every number is worse."""
-    zone = settings.setdefault(TIMEZONE_SETTING, os.environ.get("JIMU_TIMEZONE") or DEFAULT_TIMEZONE)
-    try:
-        ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"JIMU_TIMEZONE / settings[{TIMEZONE_SETTING!r}]: unknown time zone {zone!r}; "
-                         "use an IANA name such as Asia/Shanghai") from None
-    return zone
+    """The zone numbers take their dates in: the platform's business zone (engine.platform.clock)."""
+    return business_zone(settings)
 
 
 def allocate_numbers(batch) -> None:

@@ -14,6 +14,8 @@ from functools import lru_cache
 from typing import Any, Iterator, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from engine.platform.clock import local_date  # noqa: F401 - numbers' dates, as every date
+
 DATE_TOKENS = {"YYYY": lambda d: f"{d.year:04d}", "YY": lambda d: f"{d.year % 100:02d}",
                "MM": lambda d: f"{d.month:02d}", "DD": lambda d: f"{d.day:02d}"}
 RESETS = ("never", "year", "month", "day")
@@ -166,9 +168,6 @@ def _zone_exists(name: str) -> bool:
     return True
 
 
-def local_date(now_utc: dt.datetime, zone: str) -> dt.date:
-    """The business's date at ``now_utc`` (naive UTC, as the platform's clock gives it)."""
-    return now_utc.replace(tzinfo=dt.timezone.utc).astimezone(ZoneInfo(zone)).date()
 
 
 def compile_pattern(fd: Mapping[str, Any]) -> NumberPattern:
