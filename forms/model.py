@@ -75,6 +75,8 @@ class AppModel:
     steps: dict[str, list[Step]]  # entity -> its computed fields (rows' too) in dependency order
     links: list[Link]
     problems: list[tuple[str, tuple, str, str]]  # (entity, JSON path parts, zh, en)
+    # each computed field's node ("quote.lines.total") with the nodes it reads, in dependency order
+    sources: list[tuple[str, frozenset[str]]] = field(default_factory=list)
 
     def scope(self, name: str) -> ScopeModel:
         return self.scopes[name]
@@ -86,7 +88,7 @@ class AppModel:
 def build_model(app: CompiledApp, functions) -> AppModel:
     b = _Builder(app, functions)
     b.run()
-    return AppModel(app, b.scopes, b.steps, b.links, b.problems)
+    return AppModel(app, b.scopes, b.steps, b.links, b.problems, b.sources)
 
 
 class _Builder:
@@ -96,6 +98,7 @@ class _Builder:
         self.steps: dict[str, list[Step]] = {}
         self.links: list[Link] = []
         self.problems: list = []
+        self.sources: list[tuple[str, frozenset[str]]] = []
         self.graph = DependencyGraph()
         self._step_of: dict[str, Step] = {}
 
@@ -126,6 +129,7 @@ class _Builder:
             return
         order = self.graph.order()
         for node in order:
+            self.sources.append((node, frozenset(self.graph.g.predecessors(node))))
             step = self._step_of.get(node)
             if step is not None:
                 self.steps.setdefault(step.scope.split(".")[0], []).append(step)
