@@ -57,12 +57,21 @@ def field_meta(app, f) -> dict[str, Any]:
     }
 
 
+def _without_hidden_columns(meta: dict[str, Any], hidden: set[str]) -> dict[str, Any]:
+    """A sub-table without its columns hidden from the user ("lines.margin": derived from a hidden field)."""
+    cols = meta.get("fields")
+    if isinstance(cols, list):
+        meta["fields"] = [c for c in cols
+                          if not (isinstance(c, Mapping) and f"{meta['name']}.{c.get('name')}" in hidden)]
+    return meta
+
+
 def entity_meta(rt: Runtime, app_name: str, entity_name: str, actor: Actor) -> dict[str, Any]:
     app = rt.app(app_name)
     ent = app.entity(entity_name)
     access = entity_access(rt, app, ent, actor)
     hidden = set(access["hidden"])
-    fields = [field_meta(app, f) for f in ent.fields if f.name not in hidden]
+    fields = [_without_hidden_columns(field_meta(app, f), hidden) for f in ent.fields if f.name not in hidden]
     by_name = {f["name"]: f for f in fields}
     ordered = [n for n in layout_names(ent.layout) if n in by_name]
     ordered += [f["name"] for f in fields if f["name"] not in ordered]

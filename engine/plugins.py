@@ -6,6 +6,9 @@ engine module named here offers any of these hooks, looked up by name when a run
     add_field_types(registry)     more field types, before any app compiles
     add_tables(metadata) -> dict  the engine's own platform tables (name -> Table)
     register(runtime)             pipeline handlers, read policies, functions, API routers
+    field_sources(app, functions, runtime=None) -> identity.derived_hidden.FieldSources
+                                  which computed fields read which fields (fields derived from a
+                                  hidden field are hidden too); ``runtime`` when there is one
 
 Like a framework's list of installed apps: the composition lives in one place, in data.
 """
@@ -31,3 +34,15 @@ def platform_field_types():
         if hook is not None:
             hook(reg)
     return reg
+
+
+def field_sources(app, functions, runtime=None):
+    """What every engine's computed fields read, for the permission rule on derived fields."""
+    from .identity.derived_hidden import FieldSources
+
+    out = FieldSources()
+    for mod in engines():
+        hook = getattr(mod, "field_sources", None)
+        if hook is not None:
+            out = out + hook(app, functions, runtime)
+    return out

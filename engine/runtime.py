@@ -96,12 +96,14 @@ class Runtime:
 
     def add_app(self, compiled: CompiledApp) -> InstalledApp:
         from .identity.permissions import compile_grants
+        from .plugins import field_sources
 
         md = sa.MetaData()
         inst = InstalledApp(compiled, md, app_tables(compiled, md))
         self.apps[compiled.name] = inst
         # checked at load (the bundle checker reports these problems); here they cannot occur
-        inst.grants, _problems = compile_grants(compiled, self.functions)
+        inst.grants, _problems = compile_grants(compiled, self.functions,
+                                                field_sources(compiled, self.functions, self))
         return inst
 
     def load_installed(self) -> None:

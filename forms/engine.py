@@ -54,6 +54,13 @@ def check_app(app, field_types) -> list:
     return out
 
 
+def field_sources(app, functions, runtime=None):
+    """What the computed fields read (engine/plugins.py hook): fields derived from hidden fields are hidden."""
+    from .field_sources import field_sources as sources
+
+    return sources(app, functions, runtime)
+
+
 def register(runtime) -> None:
     for part in _parts():
         hook = getattr(part, "register", None)

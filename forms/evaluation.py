@@ -2,8 +2,14 @@
 
 Related records are loaded only as deep as some expression of the scope reads (``customer.owner``
 loads the customer; ``customer.region.manager`` one more level), one query per relation per batch.
-Computation reads related records as the system does: linking to a record the user may not read
-is refused before anything is computed from it (kernel check_relations).
+
+Computation reads only what the writer may read: a related record outside the writer's read scope
+loads as nothing, so it gives blank to every formula, lookup, default and rule (and the kernel's
+check_relations still says "missing" when the link is new). Fields hidden from the writer on a
+related row are named in the record under ``HIDDEN``: defaults, which copy a value into a field the
+writer sees, read them as blank (``masked``); computed values read them whole and are hidden from
+the writer on every read path themselves (engine/identity/derived_hidden.py). The system
+(recomputation after a source changed) reads everything.
 """
 from __future__ import annotations
 
@@ -20,24 +26,56 @@ from rules.expr import types as T
 SYSTEM_NUMBERS = tuple(k for k, t in SYSTEM_FIELD_TYPES.items() if t == T.NUMBER)
 
 
-class RelatedLoader:
-    """Loads related records by id for one batch, keeping what it loaded."""
+HIDDEN = "\0hidden"  # in a related record: the names hidden from the writer on that row (no field is named so)
 
-    def __init__(self, runtime, app: CompiledApp, conn: sa.Connection) -> None:
+
+class RelatedLoader:
+    """Loads related records by id for one batch, keeping what it loaded; as ``actor`` may read them
+    (rows outside their read scope are not found) unless the actor is the system or an admin."""
+
+    def __init__(self, runtime, app: CompiledApp, conn: sa.Connection, actor=None) -> None:
         self.runtime, self.app, self.conn = runtime, app, conn
+        self.actor = None if actor is None or getattr(actor, "bypass", False) else actor
         self._cache: dict[str, dict[int, dict]] = {}
 
     def records(self, entity: str, ids: Iterable[int]) -> dict[int, dict]:
         have = self._cache.setdefault(entity, {})
         missing = sorted({i for i in ids if i is not None and i not in have})
         if missing:
+            from engine.records.read_path import ReadRequest
+
             ent = self.app.entity(entity)
             t = self.runtime.table(self.app.name, entity)
+            scope = None
+            if self.actor is not None:
+                scope = self.runtime.read_scope(ReadRequest(self.runtime, self.app, ent, t, self.actor))
+            conds = [t.c.deleted_at.is_(None)] + ([scope.where] if scope is not None and scope.where is not None
+                                                  else [])
+            extra = scope.mask_columns() if scope is not None else []
             for i in range(0, len(missing), 900):
-                q = sa.select(t).where(t.c.id.in_(missing[i:i + 900]), t.c.deleted_at.is_(None))
+                q = sa.select(t, *extra).where(t.c.id.in_(missing[i:i + 900]), *conds)
                 for r in self.conn.execute(q).mappings():
-                    have[r["id"]] = stored_record(ent, r)
+                    rec = have[r["id"]] = stored_record(ent, r)
+                    hidden = scope.hidden_on(r) if scope is not None else ()
+                    if hidden:
+                        rec[HIDDEN] = frozenset(hidden)
         return {i: have[i] for i in ids if i in have}
+
+
+def masked(rec: dict) -> dict:
+    """The record as the writer may see it: fields hidden from them on related rows read as blank."""
+    out = {}
+    for k, v in rec.items():
+        if k == HIDDEN:
+            continue
+        if isinstance(v, dict):
+            hidden = v.get(HIDDEN, ())
+            v = masked(v)
+            for name in hidden:
+                if name in v:
+                    v[name] = None
+        out[k] = v
+    return out
 
 
 def stored_record(ent: CompiledEntity, row) -> dict:

@@ -43,6 +43,14 @@ def api_values(reader: RecordReader, values: dict[str, Any], conn) -> dict[str, 
     return out
 
 
+def _hidden_path(path: str, hidden: frozenset[str]) -> bool:
+    """``lines[2].margin`` is hidden when ``lines`` or ``lines.margin`` is."""
+    head, _, rest = path.partition("[")
+    head = head.split(".")[0]
+    column = rest.partition("].")[2].split(".")[0] if rest else ""
+    return head in hidden or (bool(column) and f"{head}.{column}" in hidden)
+
+
 def form_state(rt: Runtime, app: str, entity: str, actor: Actor, body: dict) -> dict:
     values = body.get("values", {})
     values = {} if values is None else values
@@ -65,8 +73,10 @@ def form_state(rt: Runtime, app: str, entity: str, actor: Actor, body: dict) -> 
             current = w.old.get(f.name) if w.old is not None else None
             moves = allowed_moves(f, current)
             flags[f.name]["options"] = [v for v in flags[f.name].get("options", moves) if v in moves]
-    rows = {k: v for k, v in (w.notes.get("row_flags") or {}).items() if k not in hidden}
-    errors = [e for e in w.errors if e["path"].split("[")[0].split(".")[0] not in hidden]
+    # a sub-table column derived from a hidden field is hidden too ("lines.margin")
+    rows = {k: [{c: fl for c, fl in rf.items() if f"{k}.{c}" not in hidden} for rf in v]
+            for k, v in (w.notes.get("row_flags") or {}).items() if k not in hidden}
+    errors = [e for e in w.errors if not _hidden_path(e["path"], hidden)]
     return {"values": shown, "fields": flags, "rows": rows, "errors": errors, "valid": not errors}
 
 

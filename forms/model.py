@@ -81,6 +81,8 @@ class AppModel:
     # records the midnight job recomputes (their own fields call TODAY()); others follow by cascade
     time_dependent: dict[str, list[str]] = field(default_factory=dict)
     daily: list[str] = field(default_factory=list)
+    # each computed field's node ("quote.lines.total") with the nodes it reads, in dependency order
+    sources: list[tuple[str, frozenset[str]]] = field(default_factory=list)
 
     def scope(self, name: str) -> ScopeModel:
         return self.scopes[name]
@@ -92,7 +94,7 @@ class AppModel:
 def build_model(app: CompiledApp, functions) -> AppModel:
     b = _Builder(app, functions)
     b.run()
-    return AppModel(app, b.scopes, b.steps, b.links, b.problems, b.time_dependent, b.daily)
+    return AppModel(app, b.scopes, b.steps, b.links, b.problems, b.time_dependent, b.daily, b.sources)
 
 
 class _Builder:
@@ -102,6 +104,7 @@ class _Builder:
         self.steps: dict[str, list[Step]] = {}
         self.links: list[Link] = []
         self.problems: list = []
+        self.sources: list[tuple[str, frozenset[str]]] = []
         self.graph = DependencyGraph()
         self._step_of: dict[str, Step] = {}
         self._calls_today: set[str] = set()  # nodes whose own expression calls TODAY()
@@ -135,6 +138,7 @@ class _Builder:
             return
         order = self.graph.order()
         for node in order:
+            self.sources.append((node, frozenset(self.graph.g.predecessors(node))))
             step = self._step_of.get(node)
             if step is not None:
                 self.steps.setdefault(step.scope.split(".")[0], []).append(step)

@@ -17,7 +17,7 @@ from engine.fieldtypes import FieldValueError
 from engine.identity.actor import system_actor
 from engine.records.pipeline import Write, WriteBatch
 
-from .evaluation import RelatedLoader, attach, context, eval_copy, value_or_none
+from .evaluation import RelatedLoader, attach, context, eval_copy, masked, value_or_none
 from .model import AppModel, Step, model_for
 from .rollup_sql import rollup_values
 
@@ -56,7 +56,7 @@ class Computation:
     def __init__(self, batch: WriteBatch, model: AppModel) -> None:
         self.batch, self.model = batch, model
         self.app = batch.app
-        self.loader = RelatedLoader(batch.runtime, batch.app, batch.conn)
+        self.loader = RelatedLoader(batch.runtime, batch.app, batch.conn, batch.actor)  # reads as the writer may
         self.ctx = context(batch.runtime, batch.actor, batch.conn)
 
     def record_copy(self, w: Write) -> dict:
@@ -98,16 +98,20 @@ class Computation:
                 self.record_step(step, writes, recs)
 
     def defaults(self, w: Write, rec: dict, sm, fields, target_rec: dict, stored: dict, prefix: str) -> None:
-        """Defaults of a new record (expressions; the kernel sets constants) or of a new row (both)."""
+        """Defaults of a new record (expressions; the kernel sets constants) or of a new row (both).
+        A default copies a value into a field the writer sees: it reads related rows as masked for them."""
+        seen = None
         for f in fields:
             if prefix and f.default is not None and stored.get(f.name) is None:
                 stored[f.name] = target_rec[f.name] = to_stored(self.app, f, f.default, w, prefix + f.name)
             e = sm.defaults.get(f.name)
             if e is None or stored.get(f.name) is not None or (not prefix and f.name in w.input):
                 continue
-            v = to_stored(self.app, f, e(rec, self.ctx), w, prefix + f.name)
+            if seen is None:
+                seen = masked(rec) if self.loader.actor is not None else rec
+            v = to_stored(self.app, f, e(seen, self.ctx), w, prefix + f.name)
             stored[f.name] = v
-            target_rec[f.name] = v
+            target_rec[f.name] = seen[f.name] = v
 
     # --- one computed field ------------------------------------------------------------------------
     def record_step(self, step: Step, writes: list[Write], recs: list[dict]) -> None:

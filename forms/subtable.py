@@ -176,8 +176,10 @@ def _api_values(reader, f, stored: dict[int, list[dict]], conn) -> dict[int, lis
     """Rows in API form; a relation in a row shows as {id, title}, the title only when the reader
     may read the related record."""
     ent = rows_of(reader.app, reader.entity, f)
+    # a column derived from a field hidden from the reader is hidden ("lines.margin" in the read scope)
+    columns = [rf for rf in ent.fields if f"{f.name}.{rf.name}" not in reader.scope.hidden]
     titles: dict[str, dict[int, str]] = {}
-    for rf in ent.fields:
+    for rf in columns:
         if rf.relation_to:
             ids = {r.get(rf.name) for rows in stored.values() for r in rows or () if r.get(rf.name) is not None}
             if ids:
@@ -188,7 +190,7 @@ def _api_values(reader, f, stored: dict[int, list[dict]], conn) -> dict[int, lis
         items = []
         for r in rows or []:
             d = {"id": r.get("id")}
-            for rf in ent.fields:
+            for rf in columns:
                 v = r.get(rf.name)
                 if rf.relation_to:
                     d[rf.name] = None if v is None else {"id": v, "title": titles.get(rf.name, {}).get(v)}

@@ -54,6 +54,8 @@ bundle.E054    roles.yaml grants something that does not check: an unknown entit
 bundle.W001    unknown top-level file or folder, ignored (warning)
 bundle.W002    a file in entities/ that is not .yaml/.yml/.json, or in a sub-folder, ignored (warning)
 bundle.W003    a field placed twice in the layout (warning)
+bundle.W004    a default expression copies a field hidden from a role into a field that role sees, so
+               the ``hidden`` list cannot be honoured there (warning)
 =============  ==============================================================================
 """
 from .checker import CheckResult, check_bundle

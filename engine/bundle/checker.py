@@ -90,11 +90,20 @@ def _grant_problems(source: BundleSource, app, field_types) -> list[BundleError]
     """What roles.yaml grants, checked against the compiled entities: entities and fields exist,
     scope expressions type-check (CURRENT_USER() included) and can become a database condition."""
     from ..expressions import app_registry
+    from ..identity.derived_hidden import unhonoured_hidden
     from ..identity.permissions import compile_grants
+    from ..plugins import field_sources
     from .errors import problem
 
     doc = source.roles_document
     if doc is None or not isinstance(doc.data, dict):
         return []
-    _grants, problems = compile_grants(app, app_registry(source.app, field_types))
-    return [problem("bundle.E054", doc.name, parts, doc.line_of(parts), zh, en) for parts, zh, en in problems]
+    functions = app_registry(source.app, field_types)
+    sources = field_sources(app, functions)
+    grants, problems = compile_grants(app, functions, sources)
+    out = [problem("bundle.E054", doc.name, parts, doc.line_of(parts), zh, en) for parts, zh, en in problems]
+    if not problems:  # a hidden value a default copies where the role sees it: said, not refused
+        for role, zh, en in unhonoured_hidden(grants, sources):
+            parts = ("roles", role)
+            out.append(problem("bundle.W004", doc.name, parts, doc.line_of(parts), zh, en, "warning"))
+    return out

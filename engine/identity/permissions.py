@@ -29,6 +29,7 @@ from ..compiled import CompiledApp, CompiledEntity
 from ..errors import Forbidden, msg
 from ..platform.clock import business_today
 from ..records.read_path import ReadRequest, ReadScope
+from .derived_hidden import FieldSources, derive_hidden
 
 KEYWORDS = ("all", "own", "department", "department_tree", "none")
 ACTIONS = ("create", "read", "update", "delete", "export", "import", "print")
@@ -52,16 +53,20 @@ class Grant:
     export: bool = False
     import_: bool = False
     print: bool = False
-    hidden: frozenset[str] = frozenset()
+    hidden: frozenset[str] = frozenset()  # the roles.yaml list, and the fields derived from hidden ones
     readonly: frozenset[str] = frozenset()
+    derived: frozenset[str] = frozenset()  # of ``hidden``, those hidden because they read a hidden field
 
 
 AppGrants = Mapping[str, Mapping[str, Grant]]  # entity -> role -> grant
 
 
-def compile_grants(app: CompiledApp, registry) -> tuple[dict[str, dict[str, Grant]], list[tuple[tuple, str, str]]]:
+def compile_grants(app: CompiledApp, registry, sources: FieldSources | None = None
+                   ) -> tuple[dict[str, dict[str, Grant]], list[tuple[tuple, str, str]]]:
     """The grants of every role of ``app``, and the problems found (JSON path parts in roles.yaml,
-    zh, en) — unknown entities and fields, expressions that do not check or cannot become SQL."""
+    zh, en) — unknown entities and fields, expressions that do not check or cannot become SQL.
+    With the engines' ``sources``, computed fields that read a hidden field are hidden as well
+    (identity/derived_hidden.py)."""
     grants: dict[str, dict[str, Grant]] = {}
     problems: list[tuple[tuple, str, str]] = []
     for role, rdef in app.roles.items():
@@ -85,6 +90,8 @@ def compile_grants(app: CompiledApp, registry) -> tuple[dict[str, dict[str, Gran
                 import_=bool(gdef.get("import", False)), print=bool(gdef.get("print", False)),
                 hidden=frozenset(gdef.get("hidden") or ()), readonly=frozenset(gdef.get("readonly") or ()),
                 **scopes)
+    if sources is not None:
+        derive_hidden(grants, sources)
     return grants, problems
 
 

@@ -27,13 +27,26 @@ def history(runtime, app, entity, record_id: int, hidden: frozenset[str]) -> lis
          .where(a.c.app == app.name, a.c.entity == entity.name, a.c.record_id == record_id).order_by(a.c.id))
     with runtime.connect() as c:
         rows = c.execute(q).mappings().all()
+    columns: dict[str, set[str]] = {}  # sub-table columns hidden from the reader ("lines.margin")
+    for name in hidden:
+        if "." in name:
+            sub, col = name.split(".", 1)
+            columns.setdefault(sub, set()).add(col)
     out = []
     for r in rows:
-        changes = {k: {"old": _shown(entity, k, v[0]), "new": _shown(entity, k, v[1])}
+        changes = {k: {"old": _without(_shown(entity, k, v[0]), columns.get(k)),
+                       "new": _without(_shown(entity, k, v[1]), columns.get(k))}
                    for k, v in (r["changes"] or {}).items() if k not in hidden}
         out.append({"at": r["at"].isoformat() + "Z", "actor": {"id": r["actor"], "name": r["actor_name"]},
                     "action": r["action"], "version": r["version"], "changes": changes})
     return out
+
+
+def _without(value, columns: set[str] | None):
+    """Sub-table rows without the columns hidden from the reader."""
+    if not columns or not isinstance(value, list):
+        return value
+    return [{k: v for k, v in r.items() if k not in columns} if isinstance(r, dict) else r for r in value]
 
 
 def _shown(entity, name: str, stored):
