@@ -171,13 +171,39 @@ def scope_condition(scope: Scope, req: ReadRequest, ctx_values: Mapping[str, Any
                   as_condition=True)
 
 
-def context_values(runtime, actor) -> dict[str, Any]:
-    from .functions import user_record
+class _ContextValues(Mapping):
+    """CURRENT_USER(), CURRENT_DEPARTMENT(), TODAY() and NOW() for a scope expression; the user is read
+    only when an expression asks for it (``active`` or ``amount > 0`` need no query for it)."""
 
-    user = user_record(runtime, actor.user_id)
-    now = runtime.clock()
-    return {"CURRENT_USER": user, "CURRENT_DEPARTMENT": user.get("department"),
-            "TODAY": business_today(runtime, now), "NOW": now}
+    KEYS = ("CURRENT_USER", "CURRENT_DEPARTMENT", "TODAY", "NOW")
+
+    def __init__(self, runtime, actor) -> None:
+        self.runtime, self.actor = runtime, actor
+        self.now = runtime.clock()
+        self._user: Any = None
+
+    def __getitem__(self, key: str) -> Any:
+        if key == "TODAY":
+            return business_today(self.runtime, self.now)
+        if key == "NOW":
+            return self.now
+        if key not in self.KEYS:
+            raise KeyError(key)
+        if self._user is None:
+            from .functions import user_record
+
+            self._user = user_record(self.runtime, self.actor.user_id)
+        return self._user if key == "CURRENT_USER" else self._user.get("department")
+
+    def __iter__(self):
+        return iter(self.KEYS)
+
+    def __len__(self) -> int:
+        return len(self.KEYS)
+
+
+def context_values(runtime, actor) -> Mapping[str, Any]:
+    return _ContextValues(runtime, actor)
 
 
 def grants_for(runtime, app: str, entity: str, actor) -> list[Grant]:
