@@ -10,14 +10,18 @@ from ..errors import JimuError
 from ..runtime import Runtime
 from . import admin, auth, calendars, comments, inbox, jobs_admin, meta, my_access, records, search, views
 from .authn import install_authentication
-from .jsonio import JimuJSONResponse
+from .docs_page import install_docs
+from .jsonio import DecimalsMiddleware, JimuJSONResponse
 
 
 def create_app(runtime: Runtime) -> FastAPI:
     app = FastAPI(title="Jimu 积木", version=__version__, default_response_class=JimuJSONResponse,
-                  description="A no-code platform engine. 无代码平台引擎。")
+                  description="A no-code platform engine. 无代码平台引擎。",
+                  docs_url=None, redoc_url=None)  # /docs from vendored files (docs_page); ReDoc would need a CDN
     app.state.runtime = runtime
     install_authentication(app, runtime)  # every /api/ request is authenticated before it is routed
+    install_docs(app)
+    app.add_middleware(DecimalsMiddleware)  # X-Jimu-Decimals: string, ?decimals=string
     for router in runtime.routers:  # engines' routes first: /records/{app}/{entity}/export before /{id}
         app.include_router(router)
     app.include_router(auth.router)
