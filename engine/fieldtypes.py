@@ -40,6 +40,22 @@ class FieldValueError(ValueError):
         self.message = {"zh": zh, "en": en}
 
 
+MAX_ID = 2**63 - 1  # ids are 64-bit integers
+_BAD_TEXT = re.compile("[\x00\ud800-\udfff]")
+
+
+def text_problem(s: str) -> dict[str, str] | None:
+    """The message for text no database stores alike (issue 11 item 8), else None: PostgreSQL
+    refuses NUL in text, and UTF-8 cannot encode a lone surrogate (``"\\ud800"`` in JSON)."""
+    m = _BAD_TEXT.search(s)
+    if m is None:
+        return None
+    if m.group() == "\x00":
+        return {"zh": "文本不能包含 NUL 字符 (\\u0000)", "en": "text cannot contain the NUL character (\\u0000)"}
+    return {"zh": "文本不能包含孤立的代理字符 (如 \\ud800)",
+            "en": "text cannot contain a lone surrogate (such as \\ud800)"}
+
+
 @dataclass(frozen=True)
 class FieldType:
     name: str
@@ -84,6 +100,10 @@ class FieldType:
         return field_def.get("to") if self.name == "relation" else None
 
     def from_text(self, field_def: Mapping[str, Any], text: str) -> Any:
+        if type(text) is str:  # an import cell: refused like a JSON value (issue 11 item 8)
+            bad = text_problem(text)
+            if bad is not None:
+                raise FieldValueError(bad["zh"], bad["en"])
         if self.parse_text is not None:
             return self.parse_text(field_def, text)
         return self.parse(field_def, text)
@@ -612,7 +632,7 @@ def _parse_relation(f, v):
         i = int(v)
     except (TypeError, ValueError):
         raise FieldValueError("应为关联记录的 id", "must be the id of a related record") from None
-    if i <= 0 or (isinstance(v, (Decimal, float)) and i != v):
+    if not 0 < i <= MAX_ID or (isinstance(v, (Decimal, float)) and i != v):
         raise FieldValueError("应为关联记录的 id", "must be the id of a related record")
     return i
 

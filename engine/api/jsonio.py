@@ -14,6 +14,7 @@ from fastapi import Request
 from fastapi.responses import JSONResponse
 
 from ..errors import ValidationFailed, msg
+from .input_limits import check_json_text, check_json_values
 
 DECIMALS_HEADER = b"x-jimu-decimals"
 _decimals_as_text: ContextVar[bool] = ContextVar("jimu_decimals_as_text", default=False)
@@ -75,13 +76,26 @@ async def json_body(request: Request) -> Any:
     if not raw:
         raise ValidationFailed("request.E001", msg("请求体为空", "the request body is empty"),
                                [{"path": "body", "message": msg("应为 JSON", "expected JSON")}])
+    check_json_text(raw, "body")
     try:
-        return simplejson.loads(raw, use_decimal=True)
+        value = simplejson.loads(raw, use_decimal=True)
     except (ValueError, UnicodeDecodeError) as e:
         pos = getattr(e, "lineno", None), getattr(e, "colno", None)
         raise ValidationFailed("request.E002", msg("请求体不是合法的 JSON", "the request body is not valid JSON"),
                                [{"path": "body", "message": msg(str(e), str(e)), "line": pos[0],
                                  "column": pos[1]}]) from None
+    check_json_values(raw, value, "body")
+    return value
+
+
+def query_json(text: str, where: str) -> Any:
+    """A query parameter that holds JSON (``filter``), checked as a body is; ValueError when it is
+    not JSON."""
+    raw = text.encode("utf-8", "surrogatepass")
+    check_json_text(raw, where)
+    value = simplejson.loads(text, use_decimal=True)
+    check_json_values(raw, value, where, root=where)
+    return value
 
 
 def dumps(content: Any) -> str:
