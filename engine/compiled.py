@@ -17,7 +17,7 @@ from typing import Any, Callable, Mapping
 from rules.expr import types as T
 
 from .errors import JimuError, msg
-from .fieldtypes import FieldType, FieldTypeRegistry
+from .fieldtypes import FieldType, FieldTypeRegistry, FieldValueError, text_problem
 from .titles import title_paths
 
 SYSTEM_COLUMNS = ("id", "created_at", "created_by", "updated_at", "updated_by", "owner", "department",
@@ -56,6 +56,10 @@ class CompiledField:
     entity: str = ""  # the entity holding the field ("quote", or "quote.lines" for a sub-table row)
 
     def parse(self, value: Any) -> Any:
+        if type(value) is str:  # any field, from any source (API, import, form state, seeds)
+            bad = text_problem(value)
+            if bad is not None:
+                raise FieldValueError(bad["zh"], bad["en"])
         return self.ftype.parse(self.definition, value)
 
     def dump(self, value: Any) -> Any:

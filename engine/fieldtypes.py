@@ -40,6 +40,22 @@ class FieldValueError(ValueError):
         self.message = {"zh": zh, "en": en}
 
 
+MAX_ID = 2**63 - 1  # ids are 64-bit integers
+_BAD_TEXT = re.compile("[\x00\ud800-\udfff]")
+
+
+def text_problem(s: str) -> dict[str, str] | None:
+    """The message for text no database stores alike (issue 11 item 8), else None: PostgreSQL
+    refuses NUL in text, and UTF-8 cannot encode a lone surrogate (``"\\ud800"`` in JSON)."""
+    m = _BAD_TEXT.search(s)
+    if m is None:
+        return None
+    if m.group() == "\x00":
+        return {"zh": "文本不能包含 NUL 字符 (\\u0000)", "en": "text cannot contain the NUL character (\\u0000)"}
+    return {"zh": "文本不能包含孤立的代理字符 (如 \\ud800)",
+            "en": "text cannot contain a lone surrogate (such as \\ud800)"}
+
+
 @dataclass(frozen=True)
 class FieldType:
     name: str
@@ -58,6 +74,9 @@ class FieldType:
     display: Callable[[Mapping[str, Any], Any, str], str] | None = None
     # the JSON Schema of the API input for a field of this type; None: no constraint
     json_schema: Callable[[Mapping[str, Any]], Mapping[str, Any]] | None = None
+    # a value the engine computed -> rounded as the field stores it (``parse`` refuses what a person
+    # types with more decimals than the field holds; computed values are rounded instead)
+    round_value: Callable[[Mapping[str, Any], Any], Any] | None = None
     stored: bool = True  # False: no column of its own (a sub-table keeps its rows in a table)
     computed: bool = False  # the engine computes the value (formula, rollup, lookup, autonumber)
     references_core: str | None = None  # "user" or "department": the value is the id of one
@@ -81,6 +100,10 @@ class FieldType:
         return field_def.get("to") if self.name == "relation" else None
 
     def from_text(self, field_def: Mapping[str, Any], text: str) -> Any:
+        if type(text) is str:  # an import cell: refused like a JSON value (issue 11 item 8)
+            bad = text_problem(text)
+            if bad is not None:
+                raise FieldValueError(bad["zh"], bad["en"])
         if self.parse_text is not None:
             return self.parse_text(field_def, text)
         return self.parse(field_def, text)
@@ -361,6 +384,28 @@ TEXT = FieldType(
 
 
 # --- number and money ------------------------------------------------------------------------------
+def round_half_up(d: Decimal, places: int) -> Decimal:
+    """Half away from zero to ``places`` decimals: how computed values are stored."""
+    return d.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def within_places(d: Decimal, places: int, shown: int | None = None) -> Decimal:
+    """A typed value at the field's precision, never rounded silently: 800.005 in a field of 2
+    places is refused (issue 11 item 19), 800.000 is 800.00. ``shown``: the places a person counts
+    (a percent's percentage has two fewer than its stored fraction)."""
+    q = round_half_up(d, places)
+    if q != d:
+        n = places if shown is None else shown
+        raise FieldValueError(f"最多 {n} 位小数", f"at most {n} decimal places")
+    return q
+
+
+def float_value(v: float) -> str:
+    """A float (an xlsx cell) as the number a spreadsheet shows: 15 significant digits, so a cell
+    holding 0.1 + 0.2 is 0.3 and not 0.30000000000000004."""
+    return format(v, ".15g")
+
+
 def _decimal_parser(default_places: int):
     def parse(f, v):
         if v is None or v == "":
@@ -368,7 +413,7 @@ def _decimal_parser(default_places: int):
         if isinstance(v, bool):
             raise FieldValueError("应为数字", "must be a number")
         if isinstance(v, float):
-            v = repr(v)
+            v = float_value(v)
         try:
             d = Decimal(v.replace(",", "").strip()) if isinstance(v, str) else Decimal(v)
         except (InvalidOperation, TypeError, ValueError):
@@ -384,9 +429,16 @@ def _decimal_parser(default_places: int):
         if abs(d) >= Decimal(10) ** (18 - places):
             raise FieldValueError("数值过大", "the number is too large")
         # the value as it will be stored, so change detection, audit and events see that value
-        return d.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+        return within_places(d, places)
 
     return parse
+
+
+def _decimal_rounder(default_places: int):
+    def round_value(f, v):
+        return round_half_up(v, f.get("precision", default_places)) if isinstance(v, Decimal) else v
+
+    return round_value
 
 
 def _dump_decimal(f, v):
@@ -413,6 +465,7 @@ NUMBER = FieldType(
     parse_text=_decimal_from_text(_decimal_parser(NUMBER_DEFAULT_PLACES)),
     display=_show_number,
     json_schema=_number_schema,
+    round_value=_decimal_rounder(NUMBER_DEFAULT_PLACES),
 )
 
 MONEY = FieldType(
@@ -427,6 +480,7 @@ MONEY = FieldType(
     parse_text=_decimal_from_text(_decimal_parser(MONEY_DEFAULT_PLACES)),
     display=_show_money,
     json_schema=_number_schema,
+    round_value=_decimal_rounder(MONEY_DEFAULT_PLACES),
 )
 
 
@@ -578,7 +632,7 @@ def _parse_relation(f, v):
         i = int(v)
     except (TypeError, ValueError):
         raise FieldValueError("应为关联记录的 id", "must be the id of a related record") from None
-    if i <= 0 or (isinstance(v, (Decimal, float)) and i != v):
+    if not 0 < i <= MAX_ID or (isinstance(v, (Decimal, float)) and i != v):
         raise FieldValueError("应为关联记录的 id", "must be the id of a related record")
     return i
 

@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from starlette.concurrency import run_in_threadpool
 
-from engine.api.deps import get_actor, get_runtime
+from engine.api.deps import Id, get_actor, get_runtime
 from engine.api.jsonio import JimuJSONResponse, json_body
 from engine.errors import ValidationFailed, msg
 from engine.identity.actor import Actor
@@ -90,7 +90,7 @@ async def post_form_state(app: str, entity: str, request: Request, rt: Runtime =
 
 
 @router.get("/{app}/{entity}/{record_id}/states", summary="When the record entered each state / 阶段停留")
-def get_states(app: str, entity: str, record_id: int, rt: Runtime = Depends(get_runtime),
+def get_states(app: str, entity: str, record_id: Id, rt: Runtime = Depends(get_runtime),
                actor: Actor = Depends(get_actor)) -> Any:
     a = rt.app(app)
     RecordReader(rt, a, a.entity(entity), actor).get(record_id)  # 404 unless the user may read it

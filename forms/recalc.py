@@ -42,6 +42,8 @@ def to_stored(app, f, value: Any, w: Write | None = None, path: str | None = Non
         value = to_text(value)
         if not isinstance(value, str):
             return None
+    if vt.round_value is not None and isinstance(value, Decimal):
+        value = vt.round_value(vdef, value)  # the engine's value: rounded half away from zero, never refused
     try:
         return vt.parse(vdef, value)
     except FieldValueError as e:

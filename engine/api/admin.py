@@ -13,7 +13,8 @@ from ..identity.actor import Actor
 from ..identity.event_log import query_events
 from ..identity.org import Org, require_admin
 from ..runtime import Runtime
-from .deps import get_actor, get_runtime
+from .body_types import DEPARTMENT, HANDOVER, ROLE_ASSIGNMENT, USER, check_types
+from .deps import Id, Offset, OptionalId, get_actor, get_runtime
 from .jsonio import JimuJSONResponse, json_body
 
 router = APIRouter(prefix="/api/v1/admin", tags=["admin"], default_response_class=JimuJSONResponse)
@@ -51,6 +52,7 @@ def list_users(rt: Runtime = Depends(get_runtime), _a: Actor = Depends(admin)) -
 @router.post("/users", status_code=201, summary="Create a user / 新建用户", openapi_extra=_BODY)
 async def create_user(request: Request, rt: Runtime = Depends(get_runtime), a: Actor = Depends(admin)) -> Any:
     body = await _object(request)
+    check_types(body, USER)
     fields = {k: body[k] for k in _USER_WRITABLE if k in body and k not in ("password", "name")}
     if body.get("password") is not None:
         from ..identity.passwords import check_policy, hash_password
@@ -63,9 +65,10 @@ async def create_user(request: Request, rt: Runtime = Depends(get_runtime), a: A
 
 
 @router.patch("/users/{user_id}", summary="Change a user / 修改用户", openapi_extra=_BODY)
-async def update_user(user_id: int, request: Request, rt: Runtime = Depends(get_runtime),
+async def update_user(user_id: Id, request: Request, rt: Runtime = Depends(get_runtime),
                       a: Actor = Depends(admin)) -> Any:
     body = await _object(request)
+    check_types(body, USER)
     unknown = sorted(set(body) - set(_USER_WRITABLE))
     if unknown:
         raise ValidationFailed("org.E006", msg("不可修改的字段", "fields that cannot be changed"),
@@ -80,9 +83,10 @@ async def update_user(user_id: int, request: Request, rt: Runtime = Depends(get_
 
 
 @router.post("/users/{user_id}/handover", summary="Hand a leaver's records over / 离职交接", openapi_extra=_BODY)
-async def handover(user_id: int, request: Request, rt: Runtime = Depends(get_runtime),
+async def handover(user_id: Id, request: Request, rt: Runtime = Depends(get_runtime),
                    a: Actor = Depends(admin)) -> Any:
     body = await _object(request)
+    check_types(body, HANDOVER)
     to_user = body.get("to_user")
     if not isinstance(to_user, int) or isinstance(to_user, bool):
         raise ValidationFailed("org.E011", msg("请指定接收人", "name the receiving user"),
@@ -102,6 +106,7 @@ def list_departments(rt: Runtime = Depends(get_runtime), _a: Actor = Depends(adm
 @router.post("/departments", status_code=201, summary="Create a department / 新建部门", openapi_extra=_BODY)
 async def create_department(request: Request, rt: Runtime = Depends(get_runtime), a: Actor = Depends(admin)) -> Any:
     body = await _object(request)
+    check_types(body, DEPARTMENT)
     with rt.transaction() as c:
         did = Org(rt, a.user_id).create_department(c, body.get("name") or "", body.get("code"), body.get("parent_id"),
                                            body.get("head_id"))
@@ -109,9 +114,10 @@ async def create_department(request: Request, rt: Runtime = Depends(get_runtime)
 
 
 @router.patch("/departments/{department_id}", summary="Change a department / 修改部门", openapi_extra=_BODY)
-async def update_department(department_id: int, request: Request, rt: Runtime = Depends(get_runtime),
+async def update_department(department_id: Id, request: Request, rt: Runtime = Depends(get_runtime),
                             a: Actor = Depends(admin)) -> Any:
     body = await _object(request)
+    check_types(body, DEPARTMENT)
     allowed = {k: body[k] for k in ("name", "code", "parent_id", "head_id", "active") if k in body}
     with rt.transaction() as c:
         Org(rt, a.user_id).update_department(c, department_id, **allowed)
@@ -121,6 +127,7 @@ async def update_department(department_id: int, request: Request, rt: Runtime = 
 @router.post("/role-assignments", status_code=201, summary="Assign a role / 分配角色", openapi_extra=_BODY)
 async def assign_role(request: Request, rt: Runtime = Depends(get_runtime), a: Actor = Depends(admin)) -> Any:
     body = await _object(request)
+    check_types(body, ROLE_ASSIGNMENT)
     with rt.transaction() as c:
         Org(rt, a.user_id).assign_role(c, str(body.get("app")), str(body.get("role")), user_id=body.get("user_id"),
                                department_id=body.get("department_id"))
@@ -128,7 +135,7 @@ async def assign_role(request: Request, rt: Runtime = Depends(get_runtime), a: A
 
 
 @router.delete("/role-assignments", summary="Remove a role / 移除角色")
-def remove_role(app: str, role: str, user_id: int | None = None, department_id: int | None = None,
+def remove_role(app: str, role: str, user_id: OptionalId = None, department_id: OptionalId = None,
                 rt: Runtime = Depends(get_runtime), a: Actor = Depends(admin)) -> Any:
     with rt.transaction() as c:
         Org(rt, a.user_id).remove_role(c, app, role, user_id=user_id, department_id=department_id)
@@ -144,8 +151,8 @@ async def import_org_file(file: UploadFile, app: str | None = Query(None, descri
 
 
 @router.get("/events", summary="The event log (sign-ins, role changes, handovers...) / 操作日志")
-def events(kind: str | None = None, actor: int | None = None, target: str | None = None,
-           since: dt.datetime | None = None, until: dt.datetime | None = None, limit: int = 100, offset: int = 0,
+def events(kind: str | None = None, actor: OptionalId = None, target: str | None = None,
+           since: dt.datetime | None = None, until: dt.datetime | None = None, limit: int = 100, offset: Offset = 0,
            rt: Runtime = Depends(get_runtime), _a: Actor = Depends(admin)) -> Any:
     if not 1 <= limit <= 1000:
         raise ValidationFailed("query.E003", msg("limit 应在 1 到 1000 之间", "limit must be 1 to 1000"))

@@ -10,14 +10,20 @@ from ..errors import JimuError
 from ..runtime import Runtime
 from . import admin, auth, calendars, comments, inbox, jobs_admin, meta, my_access, records, search, views
 from .authn import install_authentication
-from .jsonio import JimuJSONResponse
+from .docs_page import install_docs
+from .input_limits import UrlCheckMiddleware
+from .jsonio import DecimalsMiddleware, JimuJSONResponse
 
 
 def create_app(runtime: Runtime) -> FastAPI:
     app = FastAPI(title="Jimu 积木", version=__version__, default_response_class=JimuJSONResponse,
-                  description="A no-code platform engine. 无代码平台引擎。")
+                  description="A no-code platform engine. 无代码平台引擎。",
+                  docs_url=None, redoc_url=None)  # /docs from vendored files (docs_page); ReDoc would need a CDN
     app.state.runtime = runtime
     install_authentication(app, runtime)  # every /api/ request is authenticated before it is routed
+    install_docs(app)
+    app.add_middleware(DecimalsMiddleware)  # X-Jimu-Decimals: string, ?decimals=string
+    app.add_middleware(UrlCheckMiddleware)  # no NUL in the path or the query, before any route reads them
     for router in runtime.routers:  # engines' routes first: /records/{app}/{entity}/export before /{id}
         app.include_router(router)
     app.include_router(auth.router)
@@ -45,7 +51,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     @app.exception_handler(RequestValidationError)
     async def request_invalid(_req: Request, exc: RequestValidationError):
         details = [{"path": ".".join(str(p) for p in e.get("loc", ())),
-                    "message": {"zh": e.get("msg", ""), "en": e.get("msg", "")}} for e in exc.errors()]
+                    "message": {"zh": _zh_invalid(e), "en": e.get("msg", "")}} for e in exc.errors()]
         return JimuJSONResponse({"code": "request.E422", "message": {"zh": "请求参数有误", "en": "invalid request"},
                                  "details": details}, status_code=422)
 
@@ -56,3 +62,18 @@ def create_app(runtime: Runtime) -> FastAPI:
                                  "details": []}, status_code=exc.status_code)
 
     return app
+
+
+def _zh_invalid(e: dict) -> str:
+    """A Chinese message for a request parameter the route's declaration refused."""
+    ctx = e.get("ctx") or {}
+    kind = e.get("type", "")
+    if kind == "less_than_equal":
+        return f"应不大于 {ctx.get('le')}"
+    if kind == "greater_than_equal":
+        return f"应不小于 {ctx.get('ge')}"
+    if kind.startswith("int_"):
+        return "应为整数"
+    if kind == "missing":
+        return "必填"
+    return "无效的值"

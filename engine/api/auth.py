@@ -23,7 +23,7 @@ from ..identity.signin import TooManyAttempts, sign_in
 from ..identity.throttle import MAX_LOGIN
 from ..runtime import Runtime
 from .authn import AuthContext, AuthSettings
-from .deps import get_actor, get_runtime
+from .deps import Id, get_actor, get_runtime
 from .jsonio import JimuJSONResponse, json_body
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"], default_response_class=JimuJSONResponse)
@@ -156,7 +156,7 @@ async def new_token(request: Request, rt: Runtime = Depends(get_runtime), actor:
 
 
 @router.delete("/tokens/{token_id}", summary="Revoke one of my API tokens / 撤销 API 令牌")
-def delete_token(token_id: int, request: Request, rt: Runtime = Depends(get_runtime),
+def delete_token(token_id: Id, request: Request, rt: Runtime = Depends(get_runtime),
                  actor: Actor = Depends(get_actor)) -> Any:
     with rt.transaction() as c:
         revoke_token(rt, c, token_id, owner=actor.user_id, actor=actor.user_id, ip=_ip(request))

@@ -16,7 +16,8 @@ from ..errors import ValidationFailed, msg
 from ..identity.actor import Actor
 from ..platform import comments, people_directory
 from ..runtime import Runtime
-from .deps import get_actor, get_runtime
+from .deps import Id, Page, PageSize, get_actor, get_runtime
+from .input_limits import INT64_MAX
 from .jsonio import JimuJSONResponse, json_body
 
 router = APIRouter(prefix="/api/v1", tags=["comments"], default_response_class=JimuJSONResponse)
@@ -31,21 +32,24 @@ def _ids(text: str | None) -> list[int] | None:
     if text is None:
         return None
     try:
-        return [int(x) for x in text.split(",") if x.strip()]
+        ids = [int(x) for x in text.split(",") if x.strip()]
+        if len(ids) > 1000 or any(not 1 <= i <= INT64_MAX for i in ids):
+            raise ValueError("out of range")  # ids are positive 64-bit integers, asked for a page at a time
+        return ids
     except ValueError:
         raise ValidationFailed("query.E006", msg("ids 应为逗号分隔的整数", "ids must be integers separated by commas"),
                                [{"path": "ids", "message": msg("应为整数", "must be integers")}]) from None
 
 
 @router.get("/records/{app}/{entity}/{record_id}/comments", summary="Comments on a record / 记录评论")
-def list_comments(app: str, entity: str, record_id: int, page: int = 1, page_size: int = 50,
+def list_comments(app: str, entity: str, record_id: Id, page: Page = 1, page_size: PageSize = 50,
                   rt: Runtime = Depends(get_runtime), actor: Actor = Depends(get_actor)) -> Any:
     return JimuJSONResponse(comments.list_comments(rt, actor, app, entity, record_id, page=page, page_size=page_size))
 
 
 @router.post("/records/{app}/{entity}/{record_id}/comments", status_code=201, summary="Comment on a record / 发表评论",
              openapi_extra=_BODY)
-async def post_comment(app: str, entity: str, record_id: int, request: Request, rt: Runtime = Depends(get_runtime),
+async def post_comment(app: str, entity: str, record_id: Id, request: Request, rt: Runtime = Depends(get_runtime),
                        actor: Actor = Depends(get_actor)) -> Any:
     body = await json_body(request)
     if not isinstance(body, dict):

@@ -12,7 +12,7 @@ from ..identity.actor import Actor
 from ..platform import notifications, todos
 from ..platform.inbox import inbox
 from ..runtime import Runtime
-from .deps import get_actor, get_runtime
+from .deps import Id, OptionalId, Page, PageSize, get_actor, get_runtime
 from .jsonio import JimuJSONResponse, json_body
 
 router = APIRouter(prefix="/api/v1", tags=["inbox"], default_response_class=JimuJSONResponse)
@@ -44,8 +44,8 @@ def get_inbox(latest: int = Query(5, ge=1, le=50), rt: Runtime = Depends(get_run
 # --- notifications -------------------------------------------------------------------------------------
 
 @router.get("/notifications", summary="My notifications / 我的通知")
-def list_notifications(unread: bool = False, page: int = 1, page_size: int = 20, rt: Runtime = Depends(get_runtime),
-                       actor: Actor = Depends(get_actor)) -> Any:
+def list_notifications(unread: bool = False, page: Page = 1, page_size: PageSize = 20,
+                       rt: Runtime = Depends(get_runtime), actor: Actor = Depends(get_actor)) -> Any:
     _paging(page, page_size)
     return JimuJSONResponse(notifications.list_notifications(rt, actor, unread=unread, page=page,
                                                              page_size=page_size))
@@ -64,7 +64,7 @@ def read_all(rt: Runtime = Depends(get_runtime), actor: Actor = Depends(get_acto
 
 
 @router.post("/notifications/{notification_id}/read", summary="Mark read / 标为已读")
-def read_one(notification_id: int, rt: Runtime = Depends(get_runtime), actor: Actor = Depends(get_actor)) -> Any:
+def read_one(notification_id: Id, rt: Runtime = Depends(get_runtime), actor: Actor = Depends(get_actor)) -> Any:
     with rt.transaction() as c:
         notifications.mark_read(rt, c, actor.user_id, notification_id)
         left = notifications.unread_count(rt, actor.user_id, c)
@@ -76,8 +76,8 @@ def read_one(notification_id: int, rt: Runtime = Depends(get_runtime), actor: Ac
 @router.get("/todos", summary="To-dos / 待办")
 def list_todos(scope: str = Query("assigned", description="assigned (to me), created (by me) or all I may see"),
                state: str = Query("open", description="open, done or any"),
-               app: str | None = None, entity: str | None = None, record_id: int | None = None,
-               page: int = 1, page_size: int = 20, rt: Runtime = Depends(get_runtime),
+               app: str | None = None, entity: str | None = None, record_id: OptionalId = None,
+               page: Page = 1, page_size: PageSize = 20, rt: Runtime = Depends(get_runtime),
                actor: Actor = Depends(get_actor)) -> Any:
     _paging(page, page_size)
     if state not in _STATES:
@@ -102,12 +102,12 @@ async def create_todo(request: Request, rt: Runtime = Depends(get_runtime), acto
 
 
 @router.get("/todos/{todo_id}", summary="One to-do / 待办详情")
-def get_todo(todo_id: int, rt: Runtime = Depends(get_runtime), actor: Actor = Depends(get_actor)) -> Any:
+def get_todo(todo_id: Id, rt: Runtime = Depends(get_runtime), actor: Actor = Depends(get_actor)) -> Any:
     return JimuJSONResponse(todos.get_todo(rt, actor, todo_id))
 
 
 @router.patch("/todos/{todo_id}", summary="Change a to-do / 修改待办", openapi_extra=_BODY)
-async def update_todo(todo_id: int, request: Request, rt: Runtime = Depends(get_runtime),
+async def update_todo(todo_id: Id, request: Request, rt: Runtime = Depends(get_runtime),
                       actor: Actor = Depends(get_actor)) -> Any:
     body = await _object(request)
     with rt.transaction() as c:
@@ -116,14 +116,14 @@ async def update_todo(todo_id: int, request: Request, rt: Runtime = Depends(get_
 
 
 @router.post("/todos/{todo_id}/done", summary="Mark done / 完成")
-def done(todo_id: int, rt: Runtime = Depends(get_runtime), actor: Actor = Depends(get_actor)) -> Any:
+def done(todo_id: Id, rt: Runtime = Depends(get_runtime), actor: Actor = Depends(get_actor)) -> Any:
     with rt.transaction() as c:
         out = todos.complete_todo(rt, c, actor, todo_id)
     return JimuJSONResponse(out)
 
 
 @router.post("/todos/{todo_id}/undone", summary="Mark not done / 重新打开")
-def undone(todo_id: int, rt: Runtime = Depends(get_runtime), actor: Actor = Depends(get_actor)) -> Any:
+def undone(todo_id: Id, rt: Runtime = Depends(get_runtime), actor: Actor = Depends(get_actor)) -> Any:
     with rt.transaction() as c:
         out = todos.reopen_todo(rt, c, actor, todo_id)
     return JimuJSONResponse(out)

@@ -11,7 +11,7 @@ from ..platform.jobs import list_jobs
 from ..platform.jobs_schema import JOB_STATUSES
 from ..runtime import Runtime
 from .admin import admin
-from .deps import get_runtime
+from .deps import Id, Offset, get_runtime
 from .jsonio import JimuJSONResponse
 
 router = APIRouter(prefix="/api/v1/admin", tags=["admin"], default_response_class=JimuJSONResponse)
@@ -19,7 +19,7 @@ router = APIRouter(prefix="/api/v1/admin", tags=["admin"], default_response_clas
 
 @router.get("/jobs", summary="Jobs / 后台任务")
 def jobs(status: str | None = Query(None, description=f"comma-separated: {', '.join(JOB_STATUSES)}"),
-         handler: str | None = None, limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0),
+         handler: str | None = None, limit: int = Query(100, ge=1, le=1000), offset: Offset = 0,
          rt: Runtime = Depends(get_runtime), _a: Actor = Depends(admin)) -> Any:
     statuses = [s.strip() for s in status.split(",") if s.strip()] if status else None
     bad = sorted(set(statuses or ()) - set(JOB_STATUSES))
@@ -32,7 +32,7 @@ def jobs(status: str | None = Query(None, description=f"comma-separated: {', '.j
 
 
 @router.get("/jobs/{job_id}", summary="One job / 单个后台任务")
-def job(job_id: int, rt: Runtime = Depends(get_runtime), _a: Actor = Depends(admin)) -> Any:
+def job(job_id: Id, rt: Runtime = Depends(get_runtime), _a: Actor = Depends(admin)) -> Any:
     items, _total = list_jobs(rt, ids=[job_id])
     if not items:
         raise NotFound("job.E404", msg(f"任务 {job_id} 不存在", f"job {job_id} does not exist"))

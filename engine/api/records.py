@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import simplejson
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.concurrency import run_in_threadpool
 
@@ -11,8 +10,8 @@ from ..errors import ValidationFailed, msg
 from ..identity.actor import Actor
 from ..records.read_path import ListQuery, RecordReader
 from ..runtime import Runtime
-from .deps import get_actor, get_runtime
-from .jsonio import JimuJSONResponse, json_body
+from .deps import Id, Page, PageSize, Version, get_actor, get_runtime
+from .jsonio import JimuJSONResponse, json_body, query_json
 
 router = APIRouter(prefix="/api/v1/records", tags=["records"], default_response_class=JimuJSONResponse)
 
@@ -29,7 +28,7 @@ def parse_filter(text: str | None) -> dict:
     if not text:
         return {}
     try:
-        filters = simplejson.loads(text, use_decimal=True)
+        filters = query_json(text, "filter")
     except ValueError as e:
         raise ValidationFailed("query.E005", msg("filter 不是合法的 JSON", "filter is not valid JSON"),
                                [{"path": "filter", "message": msg(str(e), str(e))}]) from None
@@ -44,7 +43,7 @@ def list_records(
     app: str, entity: str,
     filter: str | None = Query(None, description='JSON: {"amount": {"gte": 100}, "customer.name": {"contains": "华"}}'),
     sort: str | None = Query(None, description="comma separated paths, '-' for descending: -amount,name"),
-    page: int = 1, page_size: int = 20,
+    page: Page = 1, page_size: PageSize = 20,
     q: str | None = Query(None, description="keyword search over the title fields"),
     deleted: bool = Query(False, description="list deleted records instead (to restore them)"),
     rt: Runtime = Depends(get_runtime), actor: Actor = Depends(get_actor),
@@ -55,7 +54,7 @@ def list_records(
 
 
 @router.get("/{app}/{entity}/picker", summary="Choose a record: ids and titles / 关联记录选择")
-def picker(app: str, entity: str, q: str | None = None, page: int = 1, page_size: int = 20,
+def picker(app: str, entity: str, q: str | None = None, page: Page = 1, page_size: PageSize = 20,
            filter: str | None = Query(None, description="JSON, as the list takes it: the form state's filter "
                                                          "of a relation field ({\"customer\": 12})"),
            rt: Runtime = Depends(get_runtime), actor: Actor = Depends(get_actor)) -> Any:
@@ -90,14 +89,14 @@ async def bulk_create(app: str, entity: str, request: Request, rt: Runtime = Dep
 
 
 @router.get("/{app}/{entity}/{record_id}", summary="Read a record / 读取记录")
-def get_record(app: str, entity: str, record_id: int, rt: Runtime = Depends(get_runtime),
+def get_record(app: str, entity: str, record_id: Id, rt: Runtime = Depends(get_runtime),
                actor: Actor = Depends(get_actor)) -> Any:
     return JimuJSONResponse(_reader(rt, app, entity, actor).get(record_id))
 
 
 @router.patch("/{app}/{entity}/{record_id}", summary="Update fields (send the version you read) / 修改记录",
               openapi_extra=_BODY)
-async def update_record(app: str, entity: str, record_id: int, request: Request,
+async def update_record(app: str, entity: str, record_id: Id, request: Request,
                         rt: Runtime = Depends(get_runtime), actor: Actor = Depends(get_actor)) -> Any:
     body = await json_body(request)
     if not isinstance(body, dict):
@@ -106,18 +105,18 @@ async def update_record(app: str, entity: str, record_id: int, request: Request,
 
 
 @router.delete("/{app}/{entity}/{record_id}", summary="Delete (restorable) / 删除 (可恢复)")
-def delete_record(app: str, entity: str, record_id: int, version: int | None = None,
+def delete_record(app: str, entity: str, record_id: Id, version: Version = None,
                   rt: Runtime = Depends(get_runtime), actor: Actor = Depends(get_actor)) -> Any:
     return JimuJSONResponse(rt.records(app, entity, actor).delete(record_id, expected_version=version))
 
 
 @router.post("/{app}/{entity}/{record_id}/restore", summary="Restore a deleted record / 恢复记录")
-def restore_record(app: str, entity: str, record_id: int, rt: Runtime = Depends(get_runtime),
+def restore_record(app: str, entity: str, record_id: Id, rt: Runtime = Depends(get_runtime),
                    actor: Actor = Depends(get_actor)) -> Any:
     return JimuJSONResponse(rt.records(app, entity, actor).restore(record_id))
 
 
 @router.get("/{app}/{entity}/{record_id}/history", summary="Change history / 变更历史")
-def record_history(app: str, entity: str, record_id: int, rt: Runtime = Depends(get_runtime),
+def record_history(app: str, entity: str, record_id: Id, rt: Runtime = Depends(get_runtime),
                    actor: Actor = Depends(get_actor)) -> Any:
     return JimuJSONResponse({"items": rt.records(app, entity, actor).history(record_id)})

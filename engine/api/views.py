@@ -11,7 +11,7 @@ from ..errors import ValidationFailed, msg
 from ..identity.actor import Actor
 from ..platform import saved_views
 from ..runtime import Runtime
-from .deps import get_actor, get_runtime
+from .deps import Id, get_actor, get_runtime
 from .jsonio import JimuJSONResponse, json_body
 
 router = APIRouter(prefix="/api/v1/views", tags=["views"], default_response_class=JimuJSONResponse)
@@ -43,18 +43,18 @@ async def create_view(request: Request, rt: Runtime = Depends(get_runtime), acto
 
 
 @router.get("/{view_id}", summary="One of my views / 视图详情")
-def get_view(view_id: int, rt: Runtime = Depends(get_runtime), actor: Actor = Depends(get_actor)) -> Any:
+def get_view(view_id: Id, rt: Runtime = Depends(get_runtime), actor: Actor = Depends(get_actor)) -> Any:
     return JimuJSONResponse(saved_views.get_view(rt, actor, view_id))
 
 
 @router.patch("/{view_id}", summary="Change a view / 修改视图", openapi_extra=_BODY)
-async def update_view(view_id: int, request: Request, rt: Runtime = Depends(get_runtime),
+async def update_view(view_id: Id, request: Request, rt: Runtime = Depends(get_runtime),
                       actor: Actor = Depends(get_actor)) -> Any:
     body = await _object(request)
     return JimuJSONResponse(await run_in_threadpool(saved_views.update_view, rt, actor, view_id, body))
 
 
 @router.delete("/{view_id}", summary="Delete a view / 删除视图")
-def delete_view(view_id: int, rt: Runtime = Depends(get_runtime), actor: Actor = Depends(get_actor)) -> Any:
+def delete_view(view_id: Id, rt: Runtime = Depends(get_runtime), actor: Actor = Depends(get_actor)) -> Any:
     saved_views.delete_view(rt, actor, view_id)
     return JimuJSONResponse({"id": view_id, "deleted": True})

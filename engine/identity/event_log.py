@@ -13,10 +13,15 @@ KINDS = ("signin", "signin_failed", "signout", "token_created", "token_revoked",
          "handover", "admin_bypass", "export", "print", "calendar_changed")
 
 
+TARGET_LENGTH = 256  # the column's length (storage/core_tables.py)
+
+
 def log_event(runtime, conn: sa.Connection, kind: str, *, actor: int | None, target: str | None = None,
               detail: dict[str, Any] | None = None, ip: str | None = None) -> None:
     if kind not in KINDS:
         raise ValueError(f"unknown event kind {kind!r}")
+    if target is not None and len(target) > TARGET_LENGTH:  # a typed login or a URL can be any length
+        target = target[:TARGET_LENGTH - 1] + "…"
     conn.execute(runtime.db.core["event_log"].insert().values(
         at=runtime.clock(), actor=actor, kind=kind, target=target, ip=ip, detail=detail or {}))
 

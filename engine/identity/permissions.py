@@ -207,6 +207,7 @@ def context_values(runtime, actor) -> Mapping[str, Any]:
 
 
 def grants_for(runtime, app: str, entity: str, actor) -> list[Grant]:
+    runtime.app(app)  # an app that is not installed is a 404, never a KeyError
     by_role = runtime.apps[app].grants.get(entity, {})
     return [by_role[r] for r in sorted(actor.roles_in(app)) if r in by_role]
 

@@ -17,6 +17,7 @@ from .filters import filter_clause
 from .paths import PathJoiner, Resolved
 
 MAX_PAGE_SIZE = 500
+MAX_SORT_KEYS = 10
 SYSTEM_OUT = ("created_at", "created_by", "updated_at", "updated_by", "owner", "department", "version",
               "deleted_at")
 
@@ -97,6 +98,10 @@ class RecordReader:
             raise ValidationFailed("query.E003", msg("分页参数有误", "invalid paging"),
                                    [detail("page_size", f"每页 1 到 {MAX_PAGE_SIZE} 条",
                                            f"page_size must be 1 to {MAX_PAGE_SIZE}")])
+        if len(query.sort) > MAX_SORT_KEYS:  # SQLite refuses long ORDER BY lists; no one sorts by more
+            raise ValidationFailed("query.E007", msg("排序字段过多", "too many sort keys"),
+                                   [detail("sort", f"最多 {MAX_SORT_KEYS} 个排序字段",
+                                           f"at most {MAX_SORT_KEYS} sort keys")])
         joiner = PathJoiner(self.runtime, self.app, self.entity, self.table, self.actor)
         conds = self._base(joiner, query.deleted)
         for path, spec in (query.filters or {}).items():

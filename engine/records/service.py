@@ -11,7 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..errors import Conflict, NotFound, ValidationFailed, msg
-from ..fieldtypes import FieldValueError
+from ..fieldtypes import MAX_ID, FieldValueError
 from ..identity.actor import Actor, system_actor
 from .pipeline import Write, WriteBatch
 from .read_path import RecordReader
@@ -178,7 +178,7 @@ class RecordService:
             if parse is None:
                 if key == "owner":
                     owner = _int_or_none(raw)
-                    if owner is None or owner <= 0:
+                    if owner is None or not 0 < owner <= MAX_ID:
                         w.error(key, msg("应为用户 id", "must be a user id"))
                     else:
                         w.owner = owner

@@ -28,7 +28,7 @@ from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.concurrency import run_in_threadpool
 
-from engine.api.deps import get_actor, get_runtime
+from engine.api.deps import Id, get_actor, get_runtime
 from engine.api.jsonio import JimuJSONResponse
 from engine.errors import Forbidden, NotFound, ValidationFailed, detail, msg
 from engine.identity.actor import Actor
@@ -273,7 +273,7 @@ def content_disposition(kind: str, name: str) -> str:
 
 @router.get("/api/v1/records/{app}/{entity}/{record_id}/files/{file_id}",
             summary="Download a file of a record / 下载记录的附件", response_class=FileResponse)
-def download_file(app: str, entity: str, record_id: int, file_id: str,
+def download_file(app: str, entity: str, record_id: Id, file_id: str,
                   download: bool = Query(False, description="always as a download, never shown inline"),
                   rt: Runtime = Depends(get_runtime), actor: Actor = Depends(get_actor)) -> Any:
     if not is_file_id(file_id):

@@ -12,7 +12,15 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
 
-from engine.fieldtypes import ORDERED_OPS, FieldType, FieldValueError, plain_decimal
+from engine.fieldtypes import (
+    ORDERED_OPS,
+    FieldType,
+    FieldValueError,
+    float_value,
+    plain_decimal,
+    round_half_up,
+    within_places,
+)
 from engine.storage.coltypes import ExactDecimal
 from rules.expr import types as T
 
@@ -29,7 +37,7 @@ def _to_decimal(v, zh: str, en: str) -> Decimal:
     if isinstance(v, bool):
         raise FieldValueError(zh, en)
     if isinstance(v, float):
-        v = repr(v)
+        v = float_value(v)
     try:
         d = Decimal(v.strip()) if isinstance(v, str) else Decimal(v)
     except (InvalidOperation, TypeError, ValueError):
@@ -53,7 +61,7 @@ def _parse_percent(f, v):
         d = _to_decimal(v, *_PERCENT_MSG)
     if abs(d) >= Decimal(10) ** (16 - _places(f)):  # a scaled integer on SQLite stays inside 64 bits
         raise FieldValueError("数值过大", "the number is too large")
-    return d.quantize(Decimal(1).scaleb(-_places(f)), rounding=ROUND_HALF_UP)
+    return within_places(d, _places(f), shown=_places(f) - 2)  # places of the percentage a person types
 
 
 def _percent_from_text(f, text):
@@ -84,6 +92,7 @@ PERCENT = FieldType(
     display=_show_percent,
     json_schema=lambda f: {"type": ["number", "string", "null"],
                            "description": "a fraction (0.15) or a percentage text (\"15%\")"},
+    round_value=lambda f, v: round_half_up(v, _places(f)) if isinstance(v, Decimal) else v,
 )
 
 

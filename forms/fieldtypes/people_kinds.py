@@ -15,7 +15,7 @@ from typing import Any, Iterable, Mapping
 import sqlalchemy as sa
 
 from engine.errors import msg
-from engine.fieldtypes import EQ_OPS, FieldType, FieldValueError
+from engine.fieldtypes import EQ_OPS, MAX_ID, FieldType, FieldValueError
 from rules.expr import types as T
 
 _ID_TEXT = re.compile(r"^#?(\d+)$")
@@ -47,7 +47,7 @@ def _id_parser(kind: str):
             i = int(v)
         except (TypeError, ValueError):
             raise problem from None
-        if i <= 0 or (isinstance(v, (Decimal, float)) and i != v):
+        if not 0 < i <= MAX_ID or (isinstance(v, (Decimal, float)) and i != v):
             raise problem
         return i
 

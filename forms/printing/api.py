@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from engine.api.deps import get_actor, get_runtime
+from engine.api.deps import Id, get_actor, get_runtime
 from engine.api.jsonio import JimuJSONResponse
 from engine.errors import Forbidden, NotFound, ValidationFailed, detail, msg
 from engine.identity.event_log import log_event
@@ -63,7 +63,7 @@ def list_templates(app: str, entity: str, rt=Depends(get_runtime), actor=Depends
 
 @router.get("/{app}/{entity}/{record_id}/print/{template}", summary="Print a record to PDF / 打印记录",
             response_class=Response, responses={200: {"content": {"application/pdf": {}}}})
-def print_record(app: str, entity: str, record_id: int, template: str,
+def print_record(app: str, entity: str, record_id: Id, template: str,
                  lang: str | None = Query(None, description="zh or en (default: the user's language)"),
                  rt=Depends(get_runtime), actor=Depends(get_actor)) -> Any:
     require_print(rt, app, entity, actor)

@@ -23,7 +23,7 @@ from .checker import check
 from .nodes import Binary, Call, FieldRef, Literal, Node, PathOn, Unary, walk
 from .registry import EvalContext, FunctionRegistry, FunctionSpec
 from .types import ANY, DATE, DATETIME, NUMERIC, TEXTUAL, ListType, RecordType, Type
-from .values import MAX_TEXT_LENGTH, NUM, VALUE, ExcelError, fold_text
+from .values import MAX_TEXT_LENGTH, NUM, VALUE, ExcelError, fold_text, settle, settle_round
 
 _INDENT = "    "
 # Python refuses more than 100 levels of indentation; IF branches past this depth become functions.
@@ -98,7 +98,7 @@ class _Generator:
             "_add": ops.add, "_sub": ops.sub, "_mul": ops.mul, "_div": ops.div, "_pow": ops.power,
             "_cat": ops.concat, "_eq": ops.eq, "_ne": ops.ne, "_lt": ops.lt, "_le": ops.le, "_gt": ops.gt,
             "_ge": ops.ge, "_neg": ops.neg, "_pct": ops.pct, "_step": ops.step, "_lpath": ops.list_path,
-            "_cond": ops.condition, "_col": ops.column,
+            "_cond": ops.condition, "_col": ops.column, "_settle": settle, "_p20": settle_round,
         }
 
     # --- names -----------------------------------------------------------------------------------
@@ -261,6 +261,12 @@ class _Generator:
             fast = self.compare_fast(op, a, b, lt, rt)
         if fast is None:
             out.append(f"{ind}{t} = {slow}")
+        elif op in ("*", "/"):  # a product or quotient settles (values.settle)
+            out.append(f"{ind}if {fast[0]}:")
+            out.append(f"{ind}{_INDENT}{t} = {fast[1]}")
+            # inline: a number of at most 20 digits (nearly every one) costs one comparison, no call
+            out.append(f"{ind}{_INDENT}if {t} != _p20({t}): {t} = _settle({t})")
+            out.append(f"{ind}else: {t} = {slow}")
         else:
             out.append(f"{ind}if {fast[0]}: {t} = {fast[1]}")
             out.append(f"{ind}else: {t} = {slow}")

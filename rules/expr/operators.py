@@ -21,6 +21,7 @@ from .values import (
     ZERO,
     ExcelError,
     compare,
+    settle,
     to_bool,
     to_number,
     to_text,
@@ -97,7 +98,7 @@ def mul(a: Any, b: Any) -> Any:
         return x
     if type(y) is ExcelError:
         return y
-    return x * y
+    return settle(x * y)
 
 
 def div(a: Any, b: Any) -> Any:
@@ -108,7 +109,7 @@ def div(a: Any, b: Any) -> Any:
         return y
     if not y:
         return DIV0
-    return x / y
+    return settle(x / y)
 
 
 def power(a: Any, b: Any) -> Any:

@@ -45,7 +45,7 @@ from sqlalchemy.types import TypeDecorator
 from . import sql_decimal as dec
 from .sql_decimal import HALF_EVEN, SIGNIFICANT_DIGITS
 from .sql_values import NUMBER_K, SqlCapabilities, SqlValue, any_error, error_value
-from .values import ZERO
+from .values import SETTLE_DIGITS, SHORT_DIGITS, ZERO
 
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
@@ -139,7 +139,8 @@ class NumberOps:
             return v.expr
         return func.jimu_num(v.expr, v.scale)
 
-    def _round_sig(self, x: ColumnElement, half_even: bool = HALF_EVEN) -> ColumnElement:
+    def _round_sig(self, x: ColumnElement, half_even: bool = HALF_EVEN,
+                   digits: int = SIGNIFICANT_DIGITS) -> ColumnElement:
         """x rounded to 28 significant digits, half to even as Python's default decimal context
         does (or half away from zero), on exact NUMERIC backends. A derived table names x once, so
         nested arithmetic does not repeat its operands in the SQL text."""
@@ -155,12 +156,12 @@ class NumberOps:
             (a >= 1, func.length(cast(func.trunc(a), String)) - 1),
             else_=-func.strpos(func.translate(func.split_part(txt, ".", 2), "123456789", "111111111"), "1"),
         )
-        n = SIGNIFICANT_DIGITS - 1 - e  # the decimals that keep 28 digits
+        n = digits - 1 - e  # the decimals that keep 28 (or ``digits``) digits
         # lo, hi and n repeat in the text below but only over the column v: each nesting of
         # arithmetic costs two SELECT levels, so SQLAlchemy's compiler recursion goes far enough
         lo, hi = func.trunc(v, n), func.round(v, n)
         # at most 28 digits in all (leading zeros counted too): nothing to round
-        short = func.length(func.replace(cast(func.abs(v), String), ".", "")) <= SIGNIFICANT_DIGITS
+        short = func.length(func.replace(cast(func.abs(v), String), ".", "")) <= digits
         whens = [(short, v)]
         if half_even:
             # a tie (the dropped part is exactly half a unit) keeps the even digit; round() went away
@@ -169,6 +170,19 @@ class NumberOps:
             tie = and_(v != lo, 2 * func.abs(v - lo) == func.abs(hi - lo))
             whens.append((and_(tie, kept.in_(["0", "2", "4", "6", "8"])), lo))
         body = case(*whens, else_=hi)
+        return type_coerce(select(body).scalar_subquery(), Numeric(asdecimal=True))
+
+    def _settle(self, x: ColumnElement) -> ColumnElement:
+        """values.settle of a product or quotient already rounded to 28 digits: its rounding to 20
+        digits when that has at most 15 significant digits, else x itself."""
+        q = select(_correlated(x).label("v")).correlate(*_tables(x)).offset(0).subquery()
+        v = q.c.v
+        q2 = select(v.label("v"), self._round_sig(v, digits=SETTLE_DIGITS).label("s")).offset(0).subquery()
+        s = q2.c.s
+        # significant digits of s: its text without the point, leading and trailing zeros
+        sig = func.length(func.rtrim(func.ltrim(func.replace(cast(func.trim_scale(func.abs(s)), String), ".", ""),
+                                                "0"), "0"))
+        body = case((sig <= SHORT_DIGITS, s), else_=q2.c.v)
         return type_coerce(select(body).scalar_subquery(), Numeric(asdecimal=True))
 
     # ---- arithmetic -----------------------------------------------------------------------
@@ -194,7 +208,10 @@ class NumberOps:
             expr = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}[op](
                 type_coerce(left, Numeric(asdecimal=True)), type_coerce(right, Numeric(asdecimal=True))
             )
-            return SqlValue(self._round_sig(expr), NUMBER_K, nullable, err)
+            rounded = self._round_sig(expr)
+            if op in ("*", "/"):  # as operators.mul and div do
+                rounded = self._settle(rounded)
+            return SqlValue(rounded, NUMBER_K, nullable, err)
         # one jimu_chain call for a whole left-nested chain (a + b - c * d...): flat for SQLite's parser
         chain = (a.chain if a.chain is not None else (self._operand(a),)) + (literal_column(f"'{op}'"),
                                                                               self._operand(b))

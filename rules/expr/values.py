@@ -22,6 +22,11 @@ MAX_TEXT_LENGTH = 32767  # Excel's cell limit; REPT and & refuse to build longer
 MAX_EXPONENT = 308  # numbers read from text stay within Excel's range (about 1E308)
 ZERO = Decimal(0)
 ONE = Decimal(1)
+# Products and quotients settle on a short number they are within 20 significant digits of (see settle)
+SETTLE_DIGITS = 20
+SHORT_DIGITS = 15  # Excel's precision: what a person reads as "a number"
+settle_round = Context(prec=SETTLE_DIGITS).plus  # half to even, as the 28-digit arithmetic rounds
+_short_round = Context(prec=SHORT_DIGITS).plus
 
 
 class ExcelError:
@@ -65,6 +70,18 @@ def to_decimal(v: int | float | str | Decimal) -> Decimal:
     if isinstance(v, float):
         return Decimal(repr(v))
     return Decimal(v)
+
+
+def settle(r: Decimal) -> Decimal:
+    """A product or quotient as a person expects it: when rounding it to 20 significant digits gives
+    a number of at most 15 digits, that number. Repeating decimals cannot be held exactly, so
+    99486/86400*24 (a 27 h 38 min 06 s difference in hours) would otherwise be 27.63499999... and
+    round to 27.63, and (1/3)*3 would be 0.999...; the 8 digits between 20 and 28 absorb the error of
+    such a chain, and no value of up to 15 digits (money, quantities, rates) is ever changed."""
+    s = settle_round(r)
+    if s == r:
+        return r
+    return s if _short_round(s) == s else r
 
 
 def text_to_number(s: str) -> Decimal | None:

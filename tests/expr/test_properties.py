@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from rules.expr import EvalContext, ExprError, compile_expression, standard_registry
 from rules.expr.types import ANY, DATE, NUMBER, TEXT, ListType, RecordType
-from rules.expr.values import DIV0, ExcelError, fold_text
+from rules.expr.values import DIV0, ExcelError, fold_text, settle
 
 REGISTRY = standard_registry()
 CTX = EvalContext(today=dt.date(2024, 6, 1), now=dt.datetime(2024, 6, 1, 9, 0))
@@ -26,8 +26,37 @@ numbers = st.one_of(
 )
 
 
+class Settled(Decimal):
+    """Python's decimals with products and quotients settled as the language does (issue 11 item 12:
+    (1/3)*3 is 1, a datetime difference times 24 is exact hours)."""
+
+    def __add__(self, o):
+        return Settled(Decimal.__add__(self, o))
+
+    def __radd__(self, o):
+        return Settled(Decimal.__radd__(self, o))
+
+    def __sub__(self, o):
+        return Settled(Decimal.__sub__(self, o))
+
+    def __rsub__(self, o):
+        return Settled(Decimal.__rsub__(self, o))
+
+    def __mul__(self, o):
+        return Settled(settle(Decimal.__mul__(self, o)))
+
+    def __rmul__(self, o):
+        return Settled(settle(Decimal.__rmul__(self, o)))
+
+    def __truediv__(self, o):
+        return Settled(settle(Decimal.__truediv__(self, o)))
+
+    def __rtruediv__(self, o):
+        return Settled(settle(Decimal.__rtruediv__(self, o)))
+
+
 def _python_value(v):
-    return Decimal(0) if v is None else v  # blank is 0 in arithmetic
+    return Settled(0) if v is None else Settled(v)  # blank is 0 in arithmetic
 
 
 @st.composite
@@ -55,7 +84,7 @@ def test_arithmetic_agrees_with_python_decimals(expr, values):
     ours, python = expr
     compiled = compile_expression(ours, SCOPE, REGISTRY)
     got = compiled.fn(values, CTX)
-    env = {"v": {k: _python_value(x) for k, x in values.items()}, "Decimal": Decimal}
+    env = {"v": {k: _python_value(x) for k, x in values.items()}, "Decimal": Settled}
     try:
         expected = eval(python, {"__builtins__": {}}, env)  # noqa: S307 - text built by the test
     except (ZeroDivisionError, InvalidOperation):  # x/0 (DivisionByZero), 0/0 (DivisionUndefined)

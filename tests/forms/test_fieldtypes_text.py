@@ -66,7 +66,7 @@ TEXT_IN = [
     ("url", ["https://example.com/a?b=1"], "https://example.com/a?b=1"),
     ("url", ["www.example.com", "example.com"], None),  # checked below: the scheme is added
     ("percent", ["15%", "15 %", "１５％", "0.15", "15.0%"], Decimal("0.150")),
-    ("percent", ["12.35%", "0.1235"], Decimal("0.124")),  # rounded to the field's 1 place of percentage
+    ("percent", ["12.4%", "0.124", "12.40%"], Decimal("0.124")),  # the field's 1 place of percentage
     ("rating", ["4", "4/5", "4星", "4 stars", "★★★★", "★★★★☆", "⭐⭐⭐⭐"], 4),
     ("time", ["09:30", "9:30", "9点30分", "9:30:00", "上午9:30", "9:30 am", "09:30:00.000"], dt.time(9, 30)),
     ("time", ["下午3:30", "3:30 PM", "15:30", "15时30分"], dt.time(15, 30)),
@@ -106,6 +106,8 @@ BAD_TEXT = [
     ("phone", "1234", "phone"),
     ("url", "not a url", "http://"),
     ("percent", "15%%", "percentage"),
+    ("percent", "12.35%", "at most 1 decimal places"),  # refused, never rounded (issue 11 item 19)
+    ("number", "1.234", "at most 2 decimal places"),
     ("rating", "★★★★★★", "1 to 5"),
     ("time", "9点半", "not a valid time"),
     ("multiselect", "vip、金牌", "金牌"),

@@ -377,3 +377,23 @@ def test_numbers_past_28_digits_round_as_python(db, stored):
             assert db.values(tree) == db.python_values(tree, wide), text
     finally:
         db.replace_rows(ROWS)
+
+
+@pytest.mark.parametrize("text, expected", [
+    # issue 11 item 12: 99486 s is 27 h 38 min 06 s; in days a repeating decimal, in hours 27.635
+    ("ROUND(amount / 86400 * 24, 2) = 27.64", {1}),
+    ("ROUND(amount / 86400 * 24, 2) = -27.64", {2}),
+    ("amount / 86400 * 24 = 27.635", {1}),
+    ("amount / 3 * 3 = amount", {1, 2, 3, 4}),
+    ("(1 / qty) * qty = 1", {1, 2, 3}),
+])
+def test_item12_products_and_quotients_settle_in_sql_as_in_python(db, text, expected):
+    rows = [dict(amount=D(99486), qty=D(3)), dict(amount=D(-99486), qty=D(7)),
+            dict(amount=D("33.37"), qty=D(-9)), dict(amount=None, qty=None)]
+    stored = db.replace_rows([{**dict.fromkeys(ROWS[0]), **r} for r in rows])
+    try:
+        tree = db.check(text)
+        assert db.python_selected(tree, stored) == expected
+        assert db.selected_ids(tree) == expected
+    finally:
+        db.replace_rows(ROWS)  # the module's other tests read the shared rows
