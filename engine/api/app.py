@@ -11,6 +11,7 @@ from ..runtime import Runtime
 from . import admin, auth, calendars, comments, inbox, jobs_admin, meta, my_access, records, search, views
 from .authn import install_authentication
 from .jsonio import JimuJSONResponse
+from .proxies import ForwardedHeaders, TrustedProxies
 
 
 def create_app(runtime: Runtime) -> FastAPI:
@@ -18,6 +19,8 @@ def create_app(runtime: Runtime) -> FastAPI:
                   description="A no-code platform engine. 无代码平台引擎。")
     app.state.runtime = runtime
     install_authentication(app, runtime)  # every /api/ request is authenticated before it is routed
+    # added last, so outermost: the gate and sign-in see the client behind a trusted proxy
+    app.add_middleware(ForwardedHeaders, proxies=TrustedProxies.from_env())
     for router in runtime.routers:  # engines' routes first: /records/{app}/{entity}/export before /{id}
         app.include_router(router)
     app.include_router(auth.router)
