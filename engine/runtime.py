@@ -28,10 +28,12 @@ def register_identity(rt: "Runtime") -> None:
     """Identity joins the kernel the way every engine does: a read policy and pipeline handlers."""
     from .identity.ownership import assign_department
     from .identity.permissions import check_write_permissions, permission_policy
+    from .identity.transfer import check_owner_assignment
 
     rt.read_policies.append(permission_policy)
     rt.pipeline.on("prepare", assign_department)
     rt.pipeline.on("check", check_write_permissions)
+    rt.pipeline.on("check", check_owner_assignment)
 
 
 @dataclass

@@ -28,6 +28,7 @@ from rules.expr.sql_backend import SqlCapabilities, SqlColumn, sql_problems, to_
 from ..compiled import CompiledApp, CompiledEntity
 from ..errors import Forbidden, msg
 from ..records.read_path import ReadRequest, ReadScope
+from .transfer import compile_transfer
 
 KEYWORDS = ("all", "own", "department", "department_tree", "none")
 ACTIONS = ("create", "read", "update", "delete", "export", "import", "print")
@@ -53,6 +54,7 @@ class Grant:
     print: bool = False
     hidden: frozenset[str] = frozenset()
     readonly: frozenset[str] = frozenset()
+    transfer: Any = None  # identity.transfer.TransferScope: to whom records may be given (None: nobody)
 
 
 AppGrants = Mapping[str, Mapping[str, Grant]]  # entity -> role -> grant
@@ -79,11 +81,12 @@ def compile_grants(app: CompiledApp, registry) -> tuple[dict[str, dict[str, Gran
                     if ent.field(fname) is None:
                         problems.append((at + (key, i), f"实体 {ename} 没有字段 {fname}",
                                          f"the entity {ename} has no field {fname}"))
+            transfer = compile_transfer(gdef.get("transfer"), registry, at + ("transfer",), problems)
             grants.setdefault(ename, {})[role] = Grant(
                 role=role, create=bool(gdef.get("create", False)), export=bool(gdef.get("export", False)),
                 import_=bool(gdef.get("import", False)), print=bool(gdef.get("print", False)),
                 hidden=frozenset(gdef.get("hidden") or ()), readonly=frozenset(gdef.get("readonly") or ()),
-                **scopes)
+                transfer=transfer, **scopes)
     return grants, problems
 
 
