@@ -147,6 +147,9 @@ class Runtime:
                 # c.info belongs to the pooled DBAPI connection: a rolled-back batch must not wait
                 # there for the next commit on it
                 pending = c.info.pop("jimu_after_commit", [])
+                from .identity.probes import write_pending
+
+                write_pending(self, c)  # unique probes count even when the write was refused
         for batch in pending:
             batch.conn = None
             self.pipeline.run("after_commit", batch)

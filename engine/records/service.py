@@ -89,6 +89,9 @@ class RecordService:
                 return w, batch
             finally:
                 tx.rollback()
+                from ..identity.probes import write_pending
+
+                write_pending(self.runtime, c)
 
     def reassign(self, ids: list[int], owner: int, conn: sa.Connection | None = None) -> None:
         """Give records another owner (a handover), as one batch through every stage; each
