@@ -119,7 +119,9 @@ def _serve(args) -> int:
     from .platform.worker import worker_thread
 
     with contextlib.nullcontext() if args.no_worker else worker_thread(rt):  # jobs and events in-process
-        uvicorn.run(create_app(rt), host=args.host, port=args.port,
+        # proxy headers are read by the app, from JIMU_TRUSTED_PROXIES only (engine/api/proxies.py):
+        # uvicorn's own handling would trust any X-Forwarded-For from 127.0.0.1
+        uvicorn.run(create_app(rt), host=args.host, port=args.port, proxy_headers=False,
                     log_level=os.environ.get("JIMU_LOG_LEVEL", "info"))
     return 0
 

@@ -28,10 +28,12 @@ def register_identity(rt: "Runtime") -> None:
     """Identity joins the kernel the way every engine does: a read policy and pipeline handlers."""
     from .identity.ownership import assign_department
     from .identity.permissions import check_write_permissions, permission_policy
+    from .identity.transfer import check_owner_assignment
 
     rt.read_policies.append(permission_policy)
     rt.pipeline.on("prepare", assign_department)
     rt.pipeline.on("check", check_write_permissions)
+    rt.pipeline.on("check", check_owner_assignment)
 
 
 @dataclass
@@ -147,6 +149,9 @@ class Runtime:
                 # c.info belongs to the pooled DBAPI connection: a rolled-back batch must not wait
                 # there for the next commit on it
                 pending = c.info.pop("jimu_after_commit", [])
+                from .identity.probes import write_pending
+
+                write_pending(self, c)  # unique probes count even when the write was refused
         for batch in pending:
             batch.conn = None
             self.pipeline.run("after_commit", batch)

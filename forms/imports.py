@@ -14,6 +14,7 @@ from typing import Any
 
 from engine.errors import Forbidden, ValidationFailed, msg
 from engine.fieldtypes import FieldValueError
+from engine.identity.probes import write_pending
 from engine.records.service import RecordService
 from engine.storage.database import WRITE_OPTION
 
@@ -85,6 +86,7 @@ class Importer:
             finally:
                 # after-commit work of a rolled-back write must not run later on this pooled connection
                 pending = c.info.pop(AFTER_COMMIT_KEY, [])
+                write_pending(self.rt, c)  # the unique probes it spent count, dry run or not
         if committed:
             for batch in pending:
                 batch.conn = None

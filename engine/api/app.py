@@ -13,6 +13,7 @@ from .authn import install_authentication
 from .docs_page import install_docs
 from .input_limits import UrlCheckMiddleware
 from .jsonio import DecimalsMiddleware, JimuJSONResponse
+from .proxies import ForwardedHeaders, TrustedProxies
 
 
 def create_app(runtime: Runtime) -> FastAPI:
@@ -24,6 +25,8 @@ def create_app(runtime: Runtime) -> FastAPI:
     install_docs(app)
     app.add_middleware(DecimalsMiddleware)  # X-Jimu-Decimals: string, ?decimals=string
     app.add_middleware(UrlCheckMiddleware)  # no NUL in the path or the query, before any route reads them
+    # added last, so outermost: the gate and sign-in see the client behind a trusted proxy
+    app.add_middleware(ForwardedHeaders, proxies=TrustedProxies.from_env())
     for router in runtime.routers:  # engines' routes first: /records/{app}/{entity}/export before /{id}
         app.include_router(router)
     app.include_router(auth.router)

@@ -143,6 +143,11 @@ def roles_schema() -> dict[str, Any]:
                     "import": {"type": "boolean"},
                     "print": {"type": "boolean"},
                     "hidden": {"type": "array", "items": {"$ref": "#/$defs/name"}},
+                    "transfer": {
+                        "description": "To whom a record may be given (its owner set to another user): all, "
+                                       "department, department_tree, none (the default), or an expression "
+                                       "over the receiving user such as \"region = CURRENT_USER().region\".",
+                        "type": ["boolean", "string"], "minLength": 1},
                     "readonly": {"type": "array", "items": {"$ref": "#/$defs/name"}},
                 },
                 "additionalProperties": False,

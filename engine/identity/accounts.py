@@ -7,10 +7,8 @@ import sqlalchemy as sa
 
 from ..errors import NotFound, detail, msg
 from ..storage.core_tables import SYSTEM_USER_LOGIN
-from .event_log import log_event
 from .org import Org
 from .passwords import check_policy, hash_password
-from .sessions import revoke_user_sessions
 
 
 def add_user(runtime, conn: sa.Connection, login: str, name: str, password: str, *, is_admin: bool = False,
@@ -33,12 +31,8 @@ def add_user(runtime, conn: sa.Connection, login: str, name: str, password: str,
 def set_password(runtime, conn: sa.Connection, login: str, password: str, *, actor: int | None = None) -> int:
     """Change a user's password and end their sessions (their API tokens stay); returns their id."""
     check_policy(password)
-    u = runtime.db.core["user"]
     uid = user_id_by_login(runtime, conn, login)
-    conn.execute(u.update().where(u.c.id == uid).values(password_hash=hash_password(password)))
-    ended = revoke_user_sessions(runtime, conn, uid)
-    log_event(runtime, conn, "password_changed", actor=actor, target=f"user:{uid}",
-              detail={"user_id": uid, "sessions_ended": ended})
+    Org(runtime, actor).update_user(conn, uid, password=password)  # the one path: it ends their sessions
     return uid
 
 

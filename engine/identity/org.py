@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from ..errors import Conflict, JimuError, NotFound, ValidationFailed, detail, msg
 from ..storage.core_tables import SYSTEM_USER_LOGIN
 from .event_log import log_event
+from .sessions import revoke_user_sessions as end_sessions
 
 USER_FIELDS = ("login", "name", "email", "phone", "active", "language", "time_zone", "department_id",
                "manager_id", "is_admin", "profile", "password_hash")
@@ -105,9 +106,13 @@ class Org:
 
             values["password_hash"] = hash_password(values.pop("password"))
         conn.execute(self.users.update().where(self.users.c.id == uid).values(**values))
-        shown = {k: v for k, v in changes.items() if k != "password"}
-        log_event(self.rt, conn, "password_changed" if set(changes) == {"password"} else "user_changed",
-                  actor=self.actor_id, target=f"user:{uid}", detail={"changed": shown})
+        shown = {k: v for k, v in changes.items() if k not in ("password", "password_hash")}
+        logged: dict[str, Any] = {"changed": shown}
+        if "password_hash" in values or values.get("active") is False:
+            logged["sessions_ended"] = end_sessions(self.rt, conn, uid)
+        secret = {"password", "password_hash"}
+        log_event(self.rt, conn, "password_changed" if changes and set(changes) <= secret else "user_changed",
+                  actor=self.actor_id, target=f"user:{uid}", detail=logged)
 
     # --- roles ------------------------------------------------------------------------------------
     def assign_role(self, conn, app: str, role: str, *, user_id: int | None = None,
@@ -169,9 +174,7 @@ class Org:
                 moved.update(step(self.rt, conn, from_user, to_user))
             if deactivate:
                 conn.execute(self.users.update().where(self.users.c.id == from_user).values(active=False))
-                sessions = self.rt.db.core["session"]
-                conn.execute(sessions.update().where(sessions.c.user_id == from_user, sessions.c.revoked_at.is_(None))
-                             .values(revoked_at=self.rt.clock()))
+                end_sessions(self.rt, conn, from_user)
             log_event(self.rt, conn, "handover", actor=self.actor_id, target=f"user:{from_user}",
                       detail={"to_user": to_user, "moved": moved, "deactivated": deactivate})
         return moved

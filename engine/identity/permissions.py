@@ -30,6 +30,7 @@ from ..errors import Forbidden, msg
 from ..platform.clock import business_today
 from ..records.read_path import ReadRequest, ReadScope
 from .derived_hidden import FieldSources, derive_hidden
+from .transfer import compile_transfer
 
 KEYWORDS = ("all", "own", "department", "department_tree", "none")
 ACTIONS = ("create", "read", "update", "delete", "export", "import", "print")
@@ -56,6 +57,7 @@ class Grant:
     hidden: frozenset[str] = frozenset()  # the roles.yaml list, and the fields derived from hidden ones
     readonly: frozenset[str] = frozenset()
     derived: frozenset[str] = frozenset()  # of ``hidden``, those hidden because they read a hidden field
+    transfer: Any = None  # identity.transfer.TransferScope: to whom records may be given (None: nobody)
 
 
 AppGrants = Mapping[str, Mapping[str, Grant]]  # entity -> role -> grant
@@ -85,11 +87,12 @@ def compile_grants(app: CompiledApp, registry, sources: FieldSources | None = No
                     if ent.field(fname) is None:
                         problems.append((at + (key, i), f"实体 {ename} 没有字段 {fname}",
                                          f"the entity {ename} has no field {fname}"))
+            transfer = compile_transfer(gdef.get("transfer"), registry, at + ("transfer",), problems)
             grants.setdefault(ename, {})[role] = Grant(
                 role=role, create=bool(gdef.get("create", False)), export=bool(gdef.get("export", False)),
                 import_=bool(gdef.get("import", False)), print=bool(gdef.get("print", False)),
                 hidden=frozenset(gdef.get("hidden") or ()), readonly=frozenset(gdef.get("readonly") or ()),
-                **scopes)
+                transfer=transfer, **scopes)
     if sources is not None:
         derive_hidden(grants, sources)
     return grants, problems
@@ -271,6 +274,7 @@ def check_write_permissions(batch) -> None:
     grants = grants_for(rt, app.name, ent.name, actor)
     all_fields = frozenset(f.name for f in ent.fields)
     denied: list[dict] = []
+    secret = _Secret(batch, grants)
     creates = [w for w in batch.writes if w.op == "create"]
     if creates:
         creators = [g for g in grants if g.create]
@@ -279,7 +283,7 @@ def check_write_permissions(batch) -> None:
                                              f"you may not create a {ent.label.get('en', ent.name)}"))
         writable = frozenset().union(*(all_fields - g.readonly - g.hidden for g in creators))
         for i, w in enumerate(creates):
-            denied += _denied(w, writable, all_fields, i if batch.bulk else None)
+            denied += _denied(w, writable, all_fields, i if batch.bulk else None, secret)
     others = [w for w in batch.writes if w.op != "create"]
     if others:
         action = {"update": "update", "delete": "delete", "restore": "delete"}
@@ -295,18 +299,35 @@ def check_write_permissions(batch) -> None:
                                     [{"path": "", "message": msg(f"记录 {w.id}", f"record {w.id}")}])
                 if w.op == "update":
                     writable = frozenset().union(*(all_fields - g.readonly - g.hidden for g in roles))
-                    denied += _denied(w, writable, all_fields, None)
+                    denied += _denied(w, writable, all_fields, None, secret)
     if denied:
         raise Forbidden("perm.E403", msg("没有修改这些字段的权限", "you may not write these fields"), denied)
 
 
-def _denied(w, writable: frozenset[str], fields: frozenset[str], index: int | None) -> list[dict]:
+class _Secret:
+    """The fields a write must never compare with what is stored: those hidden from the actor, by
+    any of their roles or by the read mask. Sending one back unchanged would be accepted and any
+    other value refused — an equality oracle on a value they may not see — so a hidden field is
+    refused whatever its value. Worked out only when a write sends a field it may not write."""
+
+    def __init__(self, batch, grants: list[Grant]) -> None:
+        self.batch, self.grants, self._names = batch, grants, None
+
+    def __contains__(self, name: str) -> bool:
+        if self._names is None:
+            b = self.batch
+            read = b.runtime.read_scope(ReadRequest(b.runtime, b.app, b.entity, b.table, b.actor)).hidden
+            self._names = frozenset(read).union(*(g.hidden for g in self.grants))
+        return name in self._names
+
+
+def _denied(w, writable: frozenset[str], fields: frozenset[str], index: int | None, secret) -> list[dict]:
     out = []
     for name in w.input:
         if name in writable or name not in fields:  # an unknown name is the parser's 422, not a 403
             continue
-        if w.old is not None and w.old.get(name) == w.values.get(name):
-            continue  # sending back an unchanged value is not writing it
+        if w.old is not None and w.old.get(name) == w.values.get(name) and name not in secret:
+            continue  # sending back an unchanged value the user can see is not writing it
         path = name if index is None else f"[{index}].{name}"
         out.append({"path": path, "message": msg("只读或隐藏字段, 不能写入", "read-only or hidden: cannot be written"),
                     "code": "readonly"})

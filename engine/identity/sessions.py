@@ -12,7 +12,7 @@ Settings, from environment variables (read when the API app is created):
 JIMU_SESSION_IDLE_MINUTES  480       minutes without a request after which a session ends (8 hours)
 JIMU_SESSION_MAX_DAYS      7         days after signing in after which a session ends
 JIMU_COOKIE_SECURE         auto      ``auto``: the cookie is Secure when the request came over https
-                                     (behind a proxy, run uvicorn with --proxy-headers);
+                                     (behind a proxy, name it in JIMU_TRUSTED_PROXIES);
                                      ``1``/``true``: always; ``0``/``false``: never
 =========================  ========  ================================================================
 """

@@ -15,7 +15,7 @@ from ..storage.core_tables import SYSTEM_USER_LOGIN
 from .event_log import log_event
 from .passwords import burn_time, hash_password, needs_rehash, verify_password
 from .sessions import NewSession, SessionSettings, create_session
-from .throttle import ThrottleSettings, login_key, record_attempt, retry_after
+from .throttle import ThrottleSettings, login_key, reserve_attempt, settle_attempt
 
 
 class SignInFailed(JimuError):
@@ -48,16 +48,16 @@ def sign_in(runtime, login: str, password: str, *, ip: str | None, sessions: Ses
     """Check the password and open a session; raises TooManyAttempts or SignInFailed."""
     u = runtime.db.core["user"]
     key = login_key(login)
-    with runtime.connect() as c:
-        wait = retry_after(runtime, c, key, ip, throttle)
-        user = None if wait else c.execute(sa.select(u.c.id, u.c.active, u.c.password_hash).where(
-            u.c.login == login, u.c.login != SYSTEM_USER_LOGIN)).first()
     target = f"login:{key}"  # an attempt names the login typed; the actor is the user when known
+    attempt, wait = reserve_attempt(runtime, key, ip, throttle)  # counted before the slow hash
     if wait:
         with runtime.transaction() as c:  # refused attempts are logged but not counted (see throttle)
             log_event(runtime, c, "signin_failed", actor=None, target=target, ip=ip,
                       detail={"login": key, "reason": "throttled", "retry_after": wait})
         raise TooManyAttempts(wait)
+    with runtime.connect() as c:
+        user = c.execute(sa.select(u.c.id, u.c.active, u.c.password_hash).where(
+            u.c.login == login, u.c.login != SYSTEM_USER_LOGIN)).first()
 
     if user is None:
         burn_time(password)
@@ -71,7 +71,7 @@ def sign_in(runtime, login: str, password: str, *, ip: str | None, sessions: Ses
     new_hash = hash_password(password) if ok and needs_rehash(user.password_hash) else None
 
     with runtime.transaction() as c:
-        record_attempt(runtime, c, key, ip, ok, throttle)
+        settle_attempt(runtime, c, attempt, ok)
         if not ok:
             log_event(runtime, c, "signin_failed", actor=user.id if user else None, target=target, ip=ip,
                       detail={"login": key, "reason": reason})

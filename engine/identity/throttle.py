@@ -1,8 +1,10 @@
 """Throttled sign-in: failed attempts are counted in ``jimu_login_attempt`` per login and per client IP.
 Once a login has had too many failures within the window, every further attempt — even with the
 right password — is refused (HTTP 429 with Retry-After) until the oldest of those failures leaves the
-window. Refused attempts are not counted, so someone hammering a login cannot keep it locked for
-ever. A successful sign-in clears the login's count (failures before it no longer count); it does not
+window. Each attempt is counted before its password is checked (``reserve_attempt``), so parallel
+attempts cannot all slip past the limit while the slow hash runs. Refused attempts are not counted,
+so someone hammering a login cannot keep it locked for ever.
+A successful sign-in clears the login's count (failures before it no longer count); it does not
 clear the IP's count, or signing in to one's own account would reset a password-guessing run.
 
 The per-IP limit is higher than the per-login one by default because an office signs in from one
@@ -60,20 +62,45 @@ def login_key(login: str) -> str:
     return (login or "")[:MAX_LOGIN]
 
 
-def retry_after(runtime, conn: sa.Connection, login: str, ip: str | None, settings: ThrottleSettings) -> int | None:
-    """Seconds until ``login`` from ``ip`` may try again, or None when it may try now."""
+def reserve_attempt(runtime, login: str, ip: str | None, settings: ThrottleSettings) -> tuple[int | None, int | None]:
+    """Count this attempt before its password is checked: (attempt id, None) when it may go on,
+    (None, seconds to wait) when it is refused.
+
+    The attempt is inserted as a failure and committed first, then the failures are counted — its
+    own excluded, every other one in the window included, those still being checked too. Of any
+    number of concurrent attempts the k-th to commit sees at least k-1 others, so at most the limit
+    ever reach the (slow) password check; a refused attempt takes its row back (refusals do not
+    count). Plain inserts and reads: the same on SQLite and PostgreSQL, no lock held while hashing."""
+    a = runtime.db.core["login_attempt"]
+    now = runtime.clock()
+    login = login_key(login)
+    with runtime.transaction() as c:
+        # attempts older than the window count for nothing any more: keep the table small as we go
+        c.execute(a.delete().where(a.c.login == login, a.c.at <= now - settings.window))
+        mine = c.execute(a.insert().values(login=login, ip=(ip or None) and ip[:64], at=now, ok=False)
+                         ).inserted_primary_key[0]
+    with runtime.connect() as c:
+        wait = _retry_after(runtime, c, login, ip, settings, mine)
+    if wait is None:
+        return int(mine), None
+    with runtime.transaction() as c:
+        c.execute(a.delete().where(a.c.id == mine))
+    return None, wait
+
+
+def _retry_after(runtime, conn, login: str, ip: str | None, settings: ThrottleSettings, mine) -> int | None:
     a = runtime.db.core["login_attempt"]
     now = runtime.clock()
     since = now - settings.window
-    login = login_key(login)
+    others = [a.c.id != mine] if mine is not None else []
     last_ok = conn.execute(sa.select(sa.func.max(a.c.id)).where(a.c.login == login, a.c.ok.is_(True))).scalar()
-    conds = [a.c.login == login, a.c.ok.is_(False), a.c.at > since]
+    conds = [a.c.login == login, a.c.ok.is_(False), a.c.at > since, *others]
     if last_ok is not None:
         conds.append(a.c.id > last_ok)
     waits = [_wait(conn, a, conds, settings.max_failures, settings.window, now)]
     if ip:
-        waits.append(_wait(conn, a, [a.c.ip == ip, a.c.ok.is_(False), a.c.at > since], settings.max_failures_per_ip,
-                           settings.window, now))
+        waits.append(_wait(conn, a, [a.c.ip == ip[:64], a.c.ok.is_(False), a.c.at > since, *others],
+                           settings.max_failures_per_ip, settings.window, now))
     waits = [w for w in waits if w is not None]
     return max(waits) if waits else None
 
@@ -87,11 +114,8 @@ def _wait(conn, a: sa.Table, conds, limit: int, window: dt.timedelta, now: dt.da
     return max(1, math.ceil((times[limit - 1] + window - now).total_seconds()))
 
 
-def record_attempt(runtime, conn: sa.Connection, login: str, ip: str | None, ok: bool,
-                   settings: ThrottleSettings) -> None:
-    a = runtime.db.core["login_attempt"]
-    now = runtime.clock()
-    login = login_key(login)
-    # attempts older than the window count for nothing any more: keep the table small as we go
-    conn.execute(a.delete().where(a.c.login == login, a.c.at <= now - settings.window))
-    conn.execute(a.insert().values(login=login, ip=(ip or None) and ip[:64], at=now, ok=ok))
+def settle_attempt(runtime, conn: sa.Connection, attempt: int, ok: bool) -> None:
+    """The reserved attempt's outcome: a success clears the login's count from here on."""
+    if ok:
+        a = runtime.db.core["login_attempt"]
+        conn.execute(a.update().where(a.c.id == attempt).values(ok=True))

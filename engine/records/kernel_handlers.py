@@ -89,20 +89,29 @@ def check_unique(batch: WriteBatch) -> None:
     """Unique fields: no duplicate within the batch nor among stored records (deleted ones included,
     as the database index holds them too). ``case_insensitive`` compares folded text. The message
     never says which record holds the value: a rep must learn of a duplicate ("撞单") without seeing
-    a customer they may not read."""
+    a customer they may not read — and may learn it only so often (identity/probes.py): each write
+    that conflicts with records the actor cannot read spends one of their probes."""
+    from ..identity.probes import before_unique_check, spend
+
+    checks = []
     for f in batch.entity.fields:
         if not f.unique or not f.stored:
             continue
         fold = bool(f.definition.get("case_insensitive"))
         key = (lambda v: v.casefold() if isinstance(v, str) else v) if fold else (lambda v: v)
-        col = batch.table.c[f.column_name]
         by_value = defaultdict(list)
         for w in batch.writes:
             v = w.values.get(f.name)
             if w.op in ("create", "update") and v is not None and (w.old is None or w.old.get(f.name) != v):
                 by_value[key(v)].append(w)
-        if not by_value:
-            continue
+        if by_value:
+            checks.append((f, fold, key, by_value))
+    if not checks:
+        return
+    before_unique_check(batch)
+    holders: dict[int, set[int]] = defaultdict(set)  # id(write) -> stored records holding its values
+    for f, fold, key, by_value in checks:
+        col = batch.table.c[f.column_name]
         values = list(by_value)
         taken: dict = defaultdict(set)  # value -> ids holding it
         probe = sa.func.lower(col) if fold else col
@@ -112,10 +121,16 @@ def check_unique(batch: WriteBatch) -> None:
                 taken[key(v)].add(rid)
         for v, ws in by_value.items():
             for n, w in enumerate(ws):
-                if taken.get(v, set()) - {w.id} or n > 0:
+                others = taken.get(v, set()) - {w.id}
+                holders[id(w)] |= others
+                if others or n > 0:
                     w.error(f.name, msg(f"{f.label.get('zh', f.name)}已存在相同的值",
                                         f"another record already has this {f.label.get('en', f.name)}"),
                             code="unique")
+    if batch.actor.bypass or not any(holders.values()):
+        return
+    seen = readable_ids(batch, batch.entity.name, set().union(*holders.values()))
+    spend(batch, sum(1 for ids in holders.values() if ids - seen))
 
 
 def persist_rows(batch: WriteBatch) -> None:

@@ -34,8 +34,9 @@ class RecordService:
 
     # --- public operations -----------------------------------------------------------------------
     def create(self, data: dict[str, Any], conn: sa.Connection | None = None) -> dict:
-        ids = self._create([data], conn, bulk=False)
-        return self.reader().get(ids[0], conn=conn) if conn is not None else self.reader().get(ids[0])
+        with self.runtime.transaction(conn) as c:
+            ids = self._create([data], c, bulk=False)
+            return self._written(ids[0], c)
 
     def create_many(self, rows: list[dict[str, Any]], conn: sa.Connection | None = None) -> list[int]:
         """The bulk path: the same stages, batched; all rows or none."""
@@ -60,7 +61,7 @@ class RecordService:
             if w.changes or w.owner != old["owner"]:
                 self.runtime.pipeline.run("persist", batch)
                 self.runtime.after_commit(c, batch)
-            return self.reader().get(record_id, conn=c)
+            return self._written(record_id, c)
 
     def trial(self, data: dict[str, Any], record_id: int | None = None) -> tuple[Write, WriteBatch]:
         """Judge a create (or an update of ``record_id``) exactly as a save would — prepare, check and
@@ -88,6 +89,9 @@ class RecordService:
                 return w, batch
             finally:
                 tx.rollback()
+                from ..identity.probes import write_pending
+
+                write_pending(self.runtime, c)
 
     def reassign(self, ids: list[int], owner: int, conn: sa.Connection | None = None) -> None:
         """Give records another owner (a handover), as one batch through every stage; each
@@ -122,6 +126,16 @@ class RecordService:
         return history(self.runtime, self.app, self.entity, record_id, self.reader().scope.hidden)
 
     # --- internals -------------------------------------------------------------------------------
+    def _written(self, record_id: int, conn) -> dict:
+        """The record just written, as the writer may see it, read in the write's own transaction.
+        A write is judged before it commits and never answers an error after: one that leaves the
+        record outside what the writer may read (a form they may submit but not read back, a record
+        they gave to someone else) succeeds with its id and ``readable: false``."""
+        try:
+            return self.reader().get(record_id, conn=conn)
+        except NotFound:
+            return {"id": record_id, "readable": False}
+
     def _create(self, rows: list[dict[str, Any]], conn, bulk: bool) -> list[int]:
         writes = []
         for data in rows:

@@ -114,6 +114,13 @@ def core_metadata() -> tuple[sa.MetaData, dict[str, sa.Table]]:
         sa.Column("at", sa.DateTime(), nullable=False, index=True),
         sa.Column("ok", sa.Boolean(), nullable=False),
     )
+    t["unique_probe"] = sa.Table(  # unique-value conflicts a user was told of (identity/probes.py)
+        "jimu_unique_probe", md,
+        sa.Column("id", _id, primary_key=True, autoincrement=True),
+        sa.Column("user_id", sa.Integer, nullable=False, index=True),
+        sa.Column("at", sa.DateTime(), nullable=False, index=True),
+        sa.Column("n", sa.Integer, nullable=False),
+    )
     t["event_log"] = sa.Table(  # the platform's append-only audit log (records have jimu_audit)
         "jimu_event_log", md,
         sa.Column("id", _id, primary_key=True, autoincrement=True),

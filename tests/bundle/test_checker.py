@@ -430,3 +430,25 @@ def test_any_shape_of_definition_is_reported_never_crashes(entity, app, roles):
 
 
 SCHEMAS = SchemaSet.for_field_types(kernel_field_types())
+
+
+def test_item6_transfer_scopes_are_checked(make_bundle):
+    """issue 11 item 6: ``transfer`` names users (a keyword or an expression over the receiving
+    user); `own` and expressions that do not check over a user are reported."""
+    root = make_bundle({"roles.yaml": """\
+        roles:
+          sales_rep:
+            label: {zh: 销售代表, en: Sales rep}
+            entities:
+              customer: {create: true, read: own, transfer: own}
+              contract: {create: true, read: own, transfer: "credit_limit > 0"}
+          manager:
+            label: {zh: 经理, en: Manager}
+            entities:
+              customer: {create: true, read: all, transfer: department_tree}
+              contract: {create: true, read: all, transfer: "department.id = CURRENT_USER().department.id"}
+    """})
+    assert places(check_bundle(root)) == {
+        ("bundle.E054", "roles.yaml", "$.roles.sales_rep.entities.customer.transfer", 5),
+        ("bundle.E054", "roles.yaml", "$.roles.sales_rep.entities.contract.transfer", 6),
+    }
