@@ -53,9 +53,11 @@ def check_bundle(path: str | os.PathLike[str] | bytes, field_types: FieldTypesLi
     if not any(e.is_error for e in found):
         # what compiles is checked as compiled, once: the roles' grants, then the engines' findings
         from ..compiled import compile_app
+        from .value_check import value_problems
 
         app = compile_app(source.app, [d for _, d in source.entities], source.roles, field_types)
         found.extend(_grant_problems(source, app, field_types))
+        found.extend(value_problems(source, app, field_types))  # defaults and seed data
         if not any(e.is_error for e in found):
             found.extend(_engine_problems(source, app, field_types))
     errors = tuple(e for e in found if e.is_error)
