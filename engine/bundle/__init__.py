@@ -53,6 +53,8 @@ bundle.E054    roles.yaml grants something that does not check: an unknown entit
                expression that does not type-check or cannot become a database condition
 bundle.E060    an engine's finding in the compiled app (a formula that does not type-check, a cycle...)
 bundle.E061    a constant ``default`` its field type does not take (not an option, not a number, no such date)
+bundle.E062    a relation's ``filter`` does not type-check over its target's fields as a condition, or cannot
+               become a database condition
 bundle.E071    seed: records of an entity the bundle does not have
 bundle.E072    seed: a record names a field its entity does not have, or a system field
 bundle.E073    seed: a value its field type does not take (parsed as install parses it), or a computed field

@@ -58,6 +58,7 @@ def check_bundle(path: str | os.PathLike[str] | bytes, field_types: FieldTypesLi
         app = compile_app(source.app, [d for _, d in source.entities], source.roles, field_types)
         found.extend(_grant_problems(source, app, field_types))
         found.extend(value_problems(source, app, field_types))  # defaults and seed data
+        found.extend(_relation_filter_problems(source, app, field_types))
         if not any(e.is_error for e in found):
             found.extend(_engine_problems(source, app, field_types))
     errors = tuple(e for e in found if e.is_error)
@@ -97,3 +98,18 @@ def _grant_problems(source: BundleSource, app, field_types) -> list[BundleError]
         return []
     _grants, problems = compile_grants(app, app_registry(source.app, field_types))
     return [problem("bundle.E054", doc.name, parts, doc.line_of(parts), zh, en) for parts, zh, en in problems]
+
+
+def _relation_filter_problems(source: BundleSource, app, field_types) -> list[BundleError]:
+    """A relation's ``filter`` type-checks over its target's fields and can become a database condition."""
+    from ..expressions import app_registry
+    from ..records.relation_filters import filter_problems
+    from .errors import problem
+
+    files = {d.get("entity"): name for name, d in source.entities}
+    out = []
+    for entity, parts, zh, en in filter_problems(app, app_registry(source.app, field_types)):
+        doc = source.document(files.get(entity, ""))
+        if doc is not None:
+            out.append(problem("bundle.E062", doc.name, parts, doc.line_of(parts), zh, en))
+    return out

@@ -66,7 +66,7 @@ export default {
     <el-date-picker v-else-if="type === 'datetime'" v-model="when" type="datetime" :placeholder="t('form.choose')" class="date-input" />
     <el-time-picker v-else-if="type === 'time'" v-model="value" value-format="HH:mm:ss" :placeholder="t('form.choose')" class="date-input" />
     <relation-picker v-else-if="type === 'relation'" v-model="value" :app="app" :entity="field.to"
-                     :filter="flags && flags.filter ? flags.filter : null" />
+                     :filter="flags && flags.filter ? flags.filter : null" :field="flags && flags.field ? flags.field : null" />
     <people-picker v-else-if="type === 'user' || type === 'department'" v-model="value" :kind="type" />
     <rich-text v-else-if="type === 'richtext'" v-model="value" />
     <attachment-upload v-else-if="type === 'attachment' || type === 'image'" v-model="value" :field="field" :app="app"
