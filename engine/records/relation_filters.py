@@ -55,7 +55,32 @@ def filter_problems(app, registry) -> list[tuple[str, tuple, str, str]]:
             for _pos, m in sql_problems(tree, registry)[:1]:
                 out.append((ent.name, where, f"筛选条件无法转换为数据库条件: {m['zh']}",
                             f"a filter must become a database condition: {m['en']}"))
+            hidden = _hidden_read(app, fd["to"], tree)
+            if hidden:
+                role, entity, name = hidden
+                out.append((ent.name, where,
+                            f"筛选条件读取了角色 {role} 看不到的字段 {entity}.{name}: 选择列表会泄露它",
+                            f"the filter reads {entity}.{name}, which the role {role} may not see: "
+                            "the picker would reveal it"))
     return out
+
+
+def _hidden_read(app, target: str, tree) -> tuple[str, str, str] | None:
+    """(role, entity, field) of a field the filter reads that some role hides, through relations too."""
+    from rules.expr.compile_py import reads_of
+
+    for path in sorted(reads_of(tree)):
+        entity = target
+        for name in path:
+            for role, rdef in app.roles.items():
+                grant = ((rdef.get("entities") or {}).get(entity)) or {}
+                if name in (grant.get("hidden") or ()):
+                    return role, entity, name
+            f = app.entities[entity].field(name) if entity in app.entities else None
+            if f is None or not f.relation_to:
+                break
+            entity = f.relation_to
+    return None
 
 
 def _tree(runtime, app, fd: Mapping[str, Any]):

@@ -141,3 +141,19 @@ def test_item17_a_filter_is_checked_at_load_with_file_and_line(tmp_path):
         ("bundle.E062", "entities/task.yaml", "$.fields[3].fields[0].filter", 11),
     }, [e.format() for e in result.errors]
 
+
+
+def test_item17_a_filter_may_not_read_a_field_a_role_hides(tmp_path):
+    """The picker would tell a user which targets pass: a hidden field there would leak, bit by bit."""
+    import shutil
+
+    bundle = tmp_path / "rf"
+    shutil.copytree(SALES_ERP.parent.parent / "tests" / "forms" / "bundles" / "relfilter", bundle)
+    roles = (bundle / "roles.yaml").read_text("utf-8").replace(
+        "staff: {create: true, read: all, update: all}",
+        "staff: {create: true, read: all, update: all, hidden: [region]}")
+    (bundle / "roles.yaml").write_text(roles, "utf-8")
+    result = check_bundle(bundle)
+    assert [(e.code, e.path, e.message["en"]) for e in result.errors] == [
+        ("bundle.E062", "$.fields[2].filter", "the filter reads staff.region, which the role clerk may not see: "
+                                              "the picker would reveal it")]
