@@ -57,7 +57,8 @@ bundle.E062    a relation's ``filter`` does not type-check over its target's fie
                become a database condition
 bundle.E071    seed: records of an entity the bundle does not have
 bundle.E072    seed: a record names a field its entity does not have, or a system field
-bundle.E073    seed: a value its field type does not take (parsed as install parses it), or a computed field
+bundle.E073    seed: a value its field type does not take (parsed as install parses it), a computed field, or a
+               required field missing that no default fills
 bundle.E074    seed: an ``@key`` to no record, to a record of another entity or of the same entity, to a
                demo record from a non-demo file; a ``_key`` used twice; references in a cycle
 bundle.E075    seed: a login or department code the seed organisation does not define (before that point,

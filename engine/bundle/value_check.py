@@ -154,6 +154,13 @@ class _Seeds:
 
     def record(self, r: SeedRow, entity: str, field_defs, data: Mapping[str, Any], parts: Parts, top: bool) -> None:
         by_name = {fd.get("name"): fd for fd in field_defs}
+        for fd in field_defs:  # required, and nothing else would fill it: a save refuses the record
+            if (fd.get("required") is True and data.get(fd.get("name")) is None and not fd.get("visible_if")
+                    and fd.get("default") is None and not fd.get("default_expr")
+                    and not getattr(self.field_types.get(fd.get("type")), "computed", True)):
+                label = fd.get("label") or {}
+                self.add(r.doc, r.parts + parts, "bundle.E073", f"缺少必填字段 {fd['name']} ({label.get('zh', '')})",
+                         f"the required field {fd['name']} ({label.get('en', '')}) is missing")
         for key, value in data.items():
             here = r.parts + parts + (key,)
             fd = by_name.get(key)

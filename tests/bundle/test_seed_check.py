@@ -91,6 +91,7 @@ records:
     - {_key: beta, owner: nobody, 客户名称: Beta, level: z, levle: x}
     - {_key: acme, owner: demo_rep, 客户名称: Gamma, credit_limit: lots}
   contract:
+    - {number: C0}
     - {number: C1, customer: "@acme", signed_on: 2026-01-05, id: 7}
     - {number: C2, customer: "@acmee", signed_on: 2026-02-30}
     - {number: C3, customer: "@p1", approved: "yes"}
@@ -120,19 +121,21 @@ def test_item14_seed_files_are_checked_with_file_path_and_line(seeded):
         ("bundle.E074", d, "$.records.customer[2]._key", 5),  # a key used twice
         ("bundle.E075", d, "$.records.customer[2].owner", 5),  # a demo user in a non-demo file
         ("bundle.E073", d, "$.records.customer[2].credit_limit", 5),
-        ("bundle.E072", d, "$.records.contract[0].id", 7),  # a system field
-        ("bundle.E074", d, "$.records.contract[1].customer", 8),  # unknown key
-        ("bundle.E073", d, "$.records.contract[1].signed_on", 8),  # no 30 February
-        ("bundle.E074", d, "$.records.contract[2].customer", 9),  # a product where a customer belongs
-        ("bundle.E073", d, "$.records.contract[2].approved", 9),
-        ("bundle.E071", d, "$.records.supplier", 12),  # no such entity
+        ("bundle.E073", d, "$.records.contract[0]", 7),  # the required customer is missing
+        ("bundle.E072", d, "$.records.contract[1].id", 8),  # a system field
+        ("bundle.E074", d, "$.records.contract[2].customer", 9),  # unknown key
+        ("bundle.E073", d, "$.records.contract[2].signed_on", 9),  # no 30 February
+        ("bundle.E074", d, "$.records.contract[3].customer", 10),  # a product where a customer belongs
+        ("bundle.E073", d, "$.records.contract[3].approved", 10),
+        ("bundle.E071", d, "$.records.supplier", 13),  # no such entity
     }, [e.format() for e in result.errors]
     by_path = {e.path: e for e in result.errors}
     assert by_path["$.records.customer[1].levle"].message["en"] == \
         "the entity customer has no field levle; did you mean level?"
-    assert by_path["$.records.contract[1].customer"].message["en"] == \
-        "no record has the _key acmee; did you mean @acme?"
     assert by_path["$.records.contract[2].customer"].message["en"] == \
+        "no record has the _key acmee; did you mean @acme?"
+    assert by_path["$.records.contract[0]"].message["en"] == "the required field customer (Customer) is missing"
+    assert by_path["$.records.contract[3].customer"].message["en"] == \
         "@p1 is a record of product, but this field links to customer"
 
 
