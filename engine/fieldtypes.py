@@ -639,7 +639,10 @@ def _parse_relation(f, v):
 
 RELATION = FieldType(
     name="relation",
-    options_schema={"to": {"type": "string", "minLength": 1}},
+    options_schema={"to": {"type": "string", "minLength": 1},
+                    "filter": {"type": "string", "minLength": 1,
+                               "description": "Only target records passing this expression over the target's "
+                                              "fields may be chosen (picker, saves, imports): \"active = TRUE\"."}},
     required_options=("to",),
     column=lambda f: sa.BigInteger(),
     parse=_parse_relation,

@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import sqlalchemy as sa
 
 from .bundle.checker import check_bundle
-from .bundle.safe_zip import read_zip
 from .compiled import CompiledApp, compile_app, content_hash
 from .errors import JimuError, msg
-from .seed import load_seed, parse_seed_files, seed_files_in_folder
+from .seed import load_seed
 
 
 @dataclass
@@ -48,13 +46,12 @@ def install_bundle(runtime, path: str | os.PathLike, *, demo: bool = False, if_m
             f"{compiled.name} 已安装 (版本 {existing.version})；升级已有数据的应用尚未支持",
             f"{compiled.name} is already installed (version {existing.version}); upgrading an app that holds "
             "data is not supported yet"), status=409)
-    seeds = parse_seed_files(_seed_files(path), demo)
     inst = runtime.add_app(compiled)
     try:
         with runtime.transaction() as conn:
             inst.metadata.create_all(conn)
             _store_definitions(runtime, compiled, conn)
-            counts = load_seed(runtime, compiled, seeds, conn)
+            counts = load_seed(runtime, compiled, src.seeds, conn, demo)
     except Exception:
         runtime.apps.pop(compiled.name, None)
         raise
@@ -76,18 +73,4 @@ def _store_definitions(runtime, app: CompiledApp, conn: sa.Connection) -> None:
                      "body": dict(e.definition),
                      "physical": {"table": e.table_name, "columns": {f.name: f.column_name for f in e.fields}}})
     conn.execute(runtime.db.core["definition"].insert(), rows)
-
-
-def _seed_files(path) -> dict[str, bytes]:
-    p = Path(path)
-    if p.is_dir():
-        return seed_files_in_folder(p)
-    members = read_zip(p)
-    top = "" if any(n.startswith("seed/") or n == "app.yaml" for n in members) else _top_folder(members)
-    return {n[len(top):]: b for n, b in members.items() if n[len(top):].startswith("seed/")}
-
-
-def _top_folder(members: dict[str, bytes]) -> str:
-    tops = {n.split("/", 1)[0] for n in members}
-    return tops.pop() + "/" if len(tops) == 1 else ""
 

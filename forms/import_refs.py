@@ -37,10 +37,16 @@ def ambiguous(text: str) -> dict:
                f"several records are called '{text}'; give #id or a unique code instead")
 
 
-def resolve_records(rt, app, target, actor, conn, texts: set[str]) -> Found:
+def resolve_records(rt, app, target, actor, conn, texts: set[str], definition=None) -> Found:
+    """``definition``: the relation field's; with a ``filter``, only the targets passing it are found."""
+    from engine.records.relation_filters import filter_condition
+
     table = rt.table(app.name, target.name)
     scope = rt.read_scope(ReadRequest(rt, app, target, table, actor))
     conds = [table.c.deleted_at.is_(None)] + ([scope.where] if scope.where is not None else [])
+    passing = filter_condition(rt, app, definition, table, actor, conn=conn) if definition else None
+    if passing is not None:
+        conds.append(passing)
     out: Found = {}
     by_id = {t: int(m.group(1)) for t in texts if (m := _ID.match(t))}
     readable: set[int] = set()

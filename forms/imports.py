@@ -130,7 +130,8 @@ class Importer:
                 continue
             texts = {t for _, cells in mapped.sheet.rows if (t := cell_text(cells[i], col, self.tz))}
             if col.relation_to:
-                found = resolve_records(self.rt, self.app, self.app.entity(col.relation_to), self.actor, conn, texts)
+                found = resolve_records(self.rt, self.app, self.app.entity(col.relation_to), self.actor, conn, texts,
+                                        col.definition)
             else:
                 found = resolve_people(self.rt, conn, col, texts)
             self.refs[(mapped.subtable, col.name)] = found

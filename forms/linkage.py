@@ -53,6 +53,8 @@ def field_flags(sm: ScopeModel, rec: dict, ctx) -> dict[str, dict[str, Any]]:
             flags["options"] = allowed_options(f, rules or {}, rec, ctx)
         if f.relation_to and f.definition.get("match"):
             flags["filter"] = {target: _id_of(rec.get(mine)) for target, mine in f.definition["match"].items()}
+        if f.relation_to and f.definition.get("filter"):
+            flags["field"] = f"{f.entity}.{f.name}"  # the picker's ?field=: only targets passing its filter
         out[f.name] = flags
     return out
 

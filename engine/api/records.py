@@ -57,9 +57,17 @@ def list_records(
 def picker(app: str, entity: str, q: str | None = None, page: Page = 1, page_size: PageSize = 20,
            filter: str | None = Query(None, description="JSON, as the list takes it: the form state's filter "
                                                          "of a relation field ({\"customer\": 12})"),
+           field: str | None = Query(None, description="the relation field being filled, entity.field or "
+                                                       "entity.subtable.field: only targets passing its filter"),
            rt: Runtime = Depends(get_runtime), actor: Actor = Depends(get_actor)) -> Any:
     """What a relation field's picker lists: the records the user may read, searched by keyword."""
-    listed = _reader(rt, app, entity, actor).list(ListQuery(q=q, page=page, page_size=page_size,
+    from ..records.relation_filters import picker_condition
+
+    where = ()
+    if field:
+        cond = picker_condition(rt, rt.app(app), field, entity, actor)
+        where = (cond,) if cond is not None else ()
+    listed = _reader(rt, app, entity, actor).list(ListQuery(q=q, page=page, page_size=page_size, where=where,
                                                             filters=parse_filter(filter), sort=["-updated_at"]))
     return JimuJSONResponse({"items": [{"id": i["id"], "title": i["title"]} for i in listed["items"]],
                              "total": listed["total"]})

@@ -51,6 +51,18 @@ bundle.E052    a role name defined twice in roles.yaml
 bundle.E053    ``depends`` names the app itself
 bundle.E054    roles.yaml grants something that does not check: an unknown entity or field, or a scope
                expression that does not type-check or cannot become a database condition
+bundle.E060    an engine's finding in the compiled app (a formula that does not type-check, a cycle...)
+bundle.E061    a constant ``default`` its field type does not take (not an option, not a number, no such date)
+bundle.E062    a relation's ``filter`` does not type-check over its target's fields as a condition, or cannot
+               become a database condition
+bundle.E071    seed: records of an entity the bundle does not have
+bundle.E072    seed: a record names a field its entity does not have, or a system field
+bundle.E073    seed: a value its field type does not take (parsed as install parses it), a computed field, or a
+               required field missing that no default fills
+bundle.E074    seed: an ``@key`` to no record, to a record of another entity or of the same entity, to a
+               demo record from a non-demo file; a ``_key`` used twice; references in a cycle
+bundle.E075    seed: a login or department code the seed organisation does not define (before that point,
+               and outside demo files for a non-demo file); a role roles.yaml does not define
 bundle.W001    unknown top-level file or folder, ignored (warning)
 bundle.W002    a file in entities/ that is not .yaml/.yml/.json, or in a sub-folder, ignored (warning)
 bundle.W003    a field placed twice in the layout (warning)

@@ -53,9 +53,12 @@ def check_bundle(path: str | os.PathLike[str] | bytes, field_types: FieldTypesLi
     if not any(e.is_error for e in found):
         # what compiles is checked as compiled, once: the roles' grants, then the engines' findings
         from ..compiled import compile_app
+        from .value_check import value_problems
 
         app = compile_app(source.app, [d for _, d in source.entities], source.roles, field_types)
         found.extend(_grant_problems(source, app, field_types))
+        found.extend(value_problems(source, app, field_types))  # defaults and seed data
+        found.extend(_relation_filter_problems(source, app, field_types))
         if not any(e.is_error for e in found):
             found.extend(_engine_problems(source, app, field_types))
     errors = tuple(e for e in found if e.is_error)
@@ -106,4 +109,19 @@ def _grant_problems(source: BundleSource, app, field_types) -> list[BundleError]
         for role, zh, en in unhonoured_hidden(grants, sources):
             parts = ("roles", role)
             out.append(problem("bundle.W004", doc.name, parts, doc.line_of(parts), zh, en, "warning"))
+    return out
+
+
+def _relation_filter_problems(source: BundleSource, app, field_types) -> list[BundleError]:
+    """A relation's ``filter`` type-checks over its target's fields and can become a database condition."""
+    from ..expressions import app_registry
+    from ..records.relation_filters import filter_problems
+    from .errors import problem
+
+    files = {d.get("entity"): name for name, d in source.entities}
+    out = []
+    for entity, parts, zh, en in filter_problems(app, app_registry(source.app, field_types)):
+        doc = source.document(files.get(entity, ""))
+        if doc is not None:
+            out.append(problem("bundle.E062", doc.name, parts, doc.line_of(parts), zh, en))
     return out

@@ -21,7 +21,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from .errors import BundleError, PathPart, json_path, problem
 
 Format = Literal["yaml", "json"]
-Kind = Literal["app", "entity", "roles"]
+Kind = Literal["app", "entity", "roles", "seed"]
 
 MAX_DEPTH = 64  # definitions are shallow; this keeps recursive validators far from Python's limit
 _STR_TAG = "tag:yaml.org,2002:str"

@@ -71,3 +71,11 @@ class BundleInvalid(ValidationFailed):
         n = sum(1 for e in self.errors if e.is_error)
         super().__init__("bundle.invalid", msg(f"应用包有 {n} 个错误", f"the bundle has {n} error(s)"),
                          details=[e.to_dict() for e in self.errors])
+
+
+def seed_invalid(errors: Sequence[BundleError]) -> ValidationFailed:
+    """What install raises when its seed data cannot be loaded: every problem with file, path and line."""
+    n = len(errors)
+    return ValidationFailed("seed.invalid", msg(f"种子数据有 {n} 个错误, 未安装任何内容",
+                                                f"the seed data has {n} error(s); nothing was installed"),
+                            details=[e.to_dict() for e in errors])

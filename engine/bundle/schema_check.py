@@ -20,6 +20,7 @@ from .schemas import (
     app_schema,
     entity_schema,
     roles_schema,
+    seed_schema,
 )
 
 _TYPE_NAMES = {
@@ -59,7 +60,7 @@ class SchemaSet:
         entity["properties"]["fields"]["items"] = {"$ref": "#/$defs/field_common"}
         return cls(
             {"app": Draft202012Validator(app_schema()), "entity": Draft202012Validator(entity),
-             "roles": Draft202012Validator(roles_schema())},
+             "roles": Draft202012Validator(roles_schema()), "seed": Draft202012Validator(seed_schema())},
             {name: Draft202012Validator({**branch, "$defs": defs}) for name, branch in by_type.items()},
         )
 

@@ -304,9 +304,43 @@ def entity_schema(field_types: FieldTypesLike) -> dict[str, Any]:
     })
 
 
+def seed_schema() -> dict[str, Any]:
+    """seed/*.yaml: the shape only; what the records say is checked against the entities (seed_check)."""
+    name = {"$ref": "#/$defs/name"}
+    return _document("seed.schema.json", "Jimu seed data",
+                     "seed/*.yaml: departments, users and records loaded at install.", {
+        "properties": {
+            "demo": {"description": "Loaded only with demo data (jimu install --demo).", "type": "boolean"},
+            "password": {"description": "Every user's password in this file (demo data only).",
+                         "$ref": "#/$defs/text"},
+            "departments": {"type": "array", "items": {
+                "type": "object", "required": ["code", "name"], "additionalProperties": False,
+                "properties": {"code": {"$ref": "#/$defs/text"}, "name": {"$ref": "#/$defs/text"},
+                               "parent": {"description": "the parent department's code", "$ref": "#/$defs/text"},
+                               "head": {"description": "the head's login", "$ref": "#/$defs/text"}}}},
+            "users": {"type": "array", "items": {
+                "type": "object", "required": ["login", "name"], "additionalProperties": False,
+                "properties": {
+                    "login": {"$ref": "#/$defs/text"}, "name": {"$ref": "#/$defs/text"},
+                    "department": {"description": "a department's code", "$ref": "#/$defs/text"},
+                    "manager": {"description": "the manager's login", "$ref": "#/$defs/text"},
+                    "roles": {"type": "array", "items": name},
+                    "profile": {"type": "object"}, "email": {"type": "string"}, "phone": {"type": "string"},
+                    "language": {"enum": ["zh", "en"]}, "time_zone": {"type": "string"},
+                    "is_admin": {"type": "boolean"}, "password": {"$ref": "#/$defs/text"}}}},
+            "records": {
+                "description": "Records per entity, in any order; `_key` names a record, \"@key\" refers to "
+                               "it, `owner` and member fields take a login, department fields a code.",
+                "type": "object", "propertyNames": name,
+                "additionalProperties": {"type": ["array", "null"], "items": {"type": "object"}},
+            },
+        },
+    })
+
+
 def published_schemas(field_types: FieldTypesLike) -> dict[str, dict[str, Any]]:
     return {"app.schema.json": app_schema(), "entity.schema.json": entity_schema(field_types),
-            "roles.schema.json": roles_schema()}
+            "roles.schema.json": roles_schema(), "seed.schema.json": seed_schema()}
 
 
 def schema_text(schema: Mapping[str, Any]) -> str:

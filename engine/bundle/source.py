@@ -1,8 +1,9 @@
 """A bundle's files, found and parsed: ``load_source(path)`` for a folder, a .zip file or .zip bytes.
 
 Every definition file in its place is loaded without a list in a manifest (so a stray bad file is
-reported, not silently skipped): ``app.yaml``, ``roles.yaml`` and ``entities/*``; each may be YAML
-(.yaml/.yml) or JSON. Folders that later engines will read (flows/, rules/, reports/, seed/, print/)
+reported, not silently skipped): ``app.yaml``, ``roles.yaml``, ``entities/*`` and the seed data
+``seed/*``; each may be YAML (.yaml/.yml) or JSON. Folders that later engines will read (flows/, rules/,
+reports/, print/)
 are accepted and left alone; anything else is reported as a warning. Read and parse problems are
 collected in ``problems``; only a path that is no bundle at all, or a refused .zip, raises.
 """
@@ -62,6 +63,11 @@ class BundleSource:
         """``(file, definition)`` for every entity file that parsed to a mapping."""
         return [(d.name, d.data) for d in self.documents if d.kind == "entity" and isinstance(d.data, dict)]
 
+    @property
+    def seeds(self) -> list[Document]:
+        """The seed files (seed/*.yaml) that parsed, in name order: the order install loads them."""
+        return [d for d in self.documents if d.kind == "seed" and d.parsed]
+
     def document(self, name: str) -> Document | None:
         return next((d for d in self.documents if d.name == name), None)
 
@@ -110,9 +116,9 @@ def _folder_names(root: Path) -> list[str]:
     for dirpath, dirs, files in os.walk(root):
         rel = Path(dirpath).relative_to(root).as_posix()
         prefix = "" if rel == "." else rel + "/"
-        # later engines' folders are not ours to read; hidden folders are nobody's
+        # later engines' folders are not ours to read (seed/ is: it is checked); hidden folders are nobody's
         dirs[:] = sorted(d for d in dirs
-                         if not d.startswith(".") and not (prefix == "" and d in FUTURE_FOLDERS))
+                         if not d.startswith(".") and not (prefix == "" and d in FUTURE_FOLDERS - {"seed"}))
         names.extend(prefix + f for f in sorted(files) if not f.startswith("."))
     return names
 
@@ -147,6 +153,10 @@ def parse_files(origin: str, names: Sequence[str], read: Callable[[str], bytes])
                                         "entities/ 下只读取 .yaml/.yml/.json 文件, 此文件已忽略",
                                         "only .yaml/.yml/.json files directly in entities/ are read; ignored",
                                         "warning"))
+        elif top == "seed":
+            # seed/*.yaml are checked against the entities; other files there are not read by install either
+            if len(parts) == 2 and name.lower().endswith(DEFINITION_SUFFIXES):
+                chosen.append((name, "seed"))
         elif top not in FUTURE_FOLDERS and top not in warned_folders:
             warned_folders.add(top)
             problems.append(problem("bundle.W001", top + "/", "$", None, "未知文件夹, 已忽略",
@@ -160,6 +170,8 @@ def parse_files(origin: str, names: Sequence[str], read: Callable[[str], bytes])
                                     f"cannot read the file: {e.strerror or e}"))
             continue
         doc, found = parse_document(name, kind, raw)
+        if kind == "seed" and [p.code for p in found] == ["bundle.E010"]:
+            continue  # an empty seed file loads nothing, as install reads it
         documents.append(doc)
         problems.extend(found)
     return BundleSource(origin, tuple(documents), tuple(problems))

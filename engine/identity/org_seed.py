@@ -14,38 +14,39 @@ with several apps.
 """
 from __future__ import annotations
 
-from typing import Any
-
 import sqlalchemy as sa
 
-from ..errors import JimuError, msg
 from .org import Org
 from .passwords import hash_password
 
 
-def load_org(runtime, app: str, docs: list[tuple[str, dict[str, Any]]], conn: sa.Connection) -> dict[str, int]:
+def load_org(runtime, app: str, docs: list, conn: sa.Connection) -> dict[str, int]:
+    """``docs`` are the seed files (engine.bundle.Document: name, data, line_of); a reference to a
+    department or user that is neither in the database nor earlier in the files names its file and line."""
     org = Org(runtime, runtime.db.system_user_id)
     d, u = runtime.db.core["department"], runtime.db.core["user"]
     dept_ids = dict(conn.execute(sa.select(d.c.code, d.c.id).where(d.c.code.is_not(None))).all())
     user_ids = dict(conn.execute(sa.select(u.c.login, u.c.id)).all())
     counts = {"departments": 0, "users": 0}
     heads = []
-    for fname, doc in docs:
-        for dep in doc.get("departments") or ():
+    for src in docs:
+        doc = src.data
+        for i, dep in enumerate(doc.get("departments") or ()):
             if dep["code"] in dept_ids:
                 continue
-            parent = _ref(dept_ids, dep.get("parent"), fname, "department")
+            parent = _ref(dept_ids, dep.get("parent"), src, ("departments", i, "parent"), "department")
             dept_ids[dep["code"]] = org.create_department(conn, dep["name"], dep["code"], parent)
             counts["departments"] += 1
             if dep.get("head"):
-                heads.append((dept_ids[dep["code"]], dep["head"], fname))
+                heads.append((dept_ids[dep["code"]], dep["head"], src, ("departments", i, "head")))
         shared_hash = hash_password(doc["password"]) if doc.get("password") else None  # hashing is slow: once
-        for user in doc.get("users") or ():
+        for i, user in enumerate(doc.get("users") or ()):
             if user["login"] in user_ids:
                 continue
             fields = {k: user[k] for k in ("email", "phone", "language", "time_zone", "is_admin", "profile")
                       if k in user}
-            fields["department_id"] = _ref(dept_ids, user.get("department"), fname, "department")
+            fields["department_id"] = _ref(dept_ids, user.get("department"), src, ("users", i, "department"),
+                                           "department")
             if user.get("password"):
                 fields["password_hash"] = hash_password(user["password"])
             elif shared_hash:
@@ -55,26 +56,22 @@ def load_org(runtime, app: str, docs: list[tuple[str, dict[str, Any]]], conn: sa
             counts["users"] += 1
             for role in user.get("roles") or ():
                 org.assign_role(conn, app, role, user_id=uid)
-        for user in doc.get("users") or ():
+        for i, user in enumerate(doc.get("users") or ()):
             if user.get("manager"):
                 org.update_user(conn, user_ids[user["login"]],
-                                manager_id=_ref(user_ids, user["manager"], fname, "user"))
-    for did, head, fname in heads:
-        org.update_department(conn, did, head_id=_ref(user_ids, head, fname, "user"))
+                                manager_id=_ref(user_ids, user["manager"], src, ("users", i, "manager"), "user"))
+    for did, head, src, parts in heads:
+        org.update_department(conn, did, head_id=_ref(user_ids, head, src, parts, "user"))
     return counts
 
 
-def user_id_by_login(conn, runtime, login: str, fname: str) -> int:
-    u = runtime.db.core["user"]
-    uid = conn.execute(sa.select(u.c.id).where(u.c.login == login)).scalar()
-    if uid is None:
-        raise JimuError("seed.E005", msg(f"{fname}: 没有用户 {login}", f"{fname}: no user {login}"))
-    return uid
-
-
-def _ref(known: dict, key: str | None, fname: str, what: str) -> int | None:
+def _ref(known: dict, key: str | None, src, parts: tuple, what: str) -> int | None:
     if key is None:
         return None
     if key not in known:
-        raise JimuError("seed.E005", msg(f"{fname}: 找不到 {what} {key}", f"{fname}: no {what} {key}"))
+        from ..bundle.errors import problem, seed_invalid
+
+        zh = "部门编码" if what == "department" else "用户登录名"
+        raise seed_invalid([problem("seed.E005", src.name, parts, src.line_of(parts), f"找不到{zh} {key}",
+                                    f"no {what} {key}")])
     return known[key]

@@ -181,11 +181,13 @@ def persist_rows(batch: WriteBatch) -> None:
 def register(pipeline: Pipeline) -> None:
     from ..platform.events import record_events
     from .audit import write_audit
+    from .relation_filters import check_relation_filters
 
     pipeline.on("prepare", apply_defaults)
     pipeline.on("check", check_readonly)
     pipeline.on("check", check_required)
     pipeline.on("check", check_relations)
+    pipeline.on("check", check_relation_filters)
     pipeline.on("check", check_unique)
     pipeline.on("persist", persist_rows)
     pipeline.on("persist", write_audit)

@@ -62,6 +62,7 @@ class ListQuery:
     page_size: int = 20
     q: str | None = None
     deleted: bool = False  # True lists the deleted records (to restore them)
+    where: tuple = ()  # further SQL conditions over the entity's table (a relation field's filter)
 
 
 class RecordReader:
@@ -110,6 +111,7 @@ class RecordReader:
             conds.append(filter_clause(resolved, spec, f"filter.{path}"))
         if query.q:
             conds.append(self._search_clause(joiner, query.q))
+        conds.extend(query.where)
         order = []
         for key in query.sort or ["-id"]:
             desc = key.startswith("-")

@@ -55,7 +55,8 @@ def test_a_failing_seed_rolls_back_the_whole_install(runtime, tmp_path):
     before = _tables(runtime)
     with pytest.raises(JimuError) as e:
         install_bundle(runtime, bundle, demo=True)
-    assert e.value.details[0]["path"] == "[6].code"
+    d = e.value.details[0]  # issue 11 item 14: the seed file, the record's JSON path and its line
+    assert (d["file"], d["path"]) == ("seed/demo.yaml", "$.records.product[6].code") and d["line"] > 1
     assert _tables(runtime) == before
     apps = runtime.db.core["app"]
     with runtime.connect() as c:

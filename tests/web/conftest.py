@@ -20,6 +20,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SALES_ERP = ROOT / "apps" / "sales_erp"
+FIELDTYPES = ROOT / "tests" / "forms" / "bundles" / "fieldtypes"  # one field of every type (specimen)
+SPECIMEN_CLERK = "specimen_clerk"  # the only user with a role in it, so the demo users' menus stay the sales app
 CHROMIUM = "/usr/bin/chromium"
 DEMO_PASSWORD = "jimu-demo-2026"
 EXTRA_CUSTOMERS = 24  # rep_east1 then has 26 customers: two pages of 20
@@ -54,6 +56,7 @@ def _prepare(db_url: str) -> None:
     rt = open_runtime(db_url)
     try:
         install_bundle(rt, SALES_ERP, demo=True)
+        _prepare_specimens(rt)
         with TestClient(create_app(rt)) as c:
             def sign_in(login):
                 r = c.post("/api/v1/auth/login", json={"login": login, "password": DEMO_PASSWORD})
@@ -79,6 +82,20 @@ def _prepare(db_url: str) -> None:
                 notify(rt, conn, me["id"], "demo", {"zh": zh, "en": en}, None, ("sales_erp", "customer", haier))
     finally:
         rt.db.dispose()
+
+
+def _prepare_specimens(rt) -> None:
+    """The test bundle with one field of every type, a clerk for it, and a specimen with every field blank."""
+    from engine.identity.org import Org
+    from engine.identity.passwords import hash_password
+    from engine.install import install_bundle
+
+    app = install_bundle(rt, FIELDTYPES).app.name
+    with rt.transaction() as conn:
+        org = Org(rt, rt.db.system_user_id)
+        uid = org.create_user(conn, SPECIMEN_CLERK, "样本录入员", password_hash=hash_password(DEMO_PASSWORD))
+        org.assign_role(conn, app, "clerk", user_id=uid)
+    rt.records(app, "specimen").create({"f_text": "空白样本"})
 
 
 @pytest.fixture(scope="session")

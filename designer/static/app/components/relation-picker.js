@@ -12,6 +12,7 @@ export default {
     modelValue: { default: null },
     multiple: { type: Boolean, default: false },
     filter: { type: Object, default: null }, // a form state's picker filter ({"customer": 12})
+    field: { type: String, default: null }, // the form state's relation field path: its own filter applies
     placeholder: { type: String, default: '' },
   },
   emits: ['update:modelValue'],
@@ -37,7 +38,7 @@ export default {
       const mine = ++asked;
       loading.value = true;
       try {
-        const r = await api.get(`/records/${props.app}/${props.entity}/picker`, { q: q || undefined, page_size: 20, filter: props.filter || undefined });
+        const r = await api.get(`/records/${props.app}/${props.entity}/picker`, { q: q || undefined, page_size: 20, filter: props.filter || undefined, field: props.field || undefined });
         if (mine === asked) found.value = r.items;
       } finally {
         if (mine === asked) loading.value = false;

@@ -46,7 +46,10 @@ export default {
     });
     // no stars is no rating (blank), not a rating of 0
     const stars = computed({ get: () => Number(props.modelValue) || 0, set: (v) => emit('update:modelValue', v ? v : null) });
-    return { type, value, text, when, stars, TEXT_INPUT };
+    // a blank yes/no shows as "no" without becoming false: the switch itself would write false into a
+    // value that is neither of its two (issue 11 item 18: an untouched record looked edited)
+    const onOff = computed({ get: () => props.modelValue === true, set: (v) => emit('update:modelValue', v) });
+    return { type, value, text, when, stars, onOff, TEXT_INPUT };
   },
   template: `
     <readonly-value v-if="readonly" :field="field" :value="modelValue" :app="app" :entity="entity" :record-id="recordId" />
@@ -57,13 +60,13 @@ export default {
     <number-input v-else-if="type === 'number' || type === 'money' || type === 'percent'" v-model="value" :field="field" :compact="compact" />
     <choice-input v-else-if="type === 'select' || type === 'multiselect' || type === 'cascade'" v-model="value" :field="field"
                   :flags="flags" :parent-value="parentValue" :compact="compact" />
-    <el-switch v-else-if="type === 'boolean'" v-model="value" :active-text="compact ? '' : t('form.yes')" :inactive-text="compact ? '' : t('form.no')" />
+    <el-switch v-else-if="type === 'boolean'" v-model="onOff" :active-text="compact ? '' : t('form.yes')" :inactive-text="compact ? '' : t('form.no')" />
     <el-rate v-else-if="type === 'rating'" v-model="stars" :max="field.max || 5" clearable />
     <el-date-picker v-else-if="type === 'date'" v-model="value" type="date" value-format="YYYY-MM-DD" :placeholder="t('form.choose')" class="date-input" />
     <el-date-picker v-else-if="type === 'datetime'" v-model="when" type="datetime" :placeholder="t('form.choose')" class="date-input" />
     <el-time-picker v-else-if="type === 'time'" v-model="value" value-format="HH:mm:ss" :placeholder="t('form.choose')" class="date-input" />
     <relation-picker v-else-if="type === 'relation'" v-model="value" :app="app" :entity="field.to"
-                     :filter="flags && flags.filter ? flags.filter : null" />
+                     :filter="flags && flags.filter ? flags.filter : null" :field="flags && flags.field ? flags.field : null" />
     <people-picker v-else-if="type === 'user' || type === 'department'" v-model="value" :kind="type" />
     <rich-text v-else-if="type === 'richtext'" v-model="value" />
     <attachment-upload v-else-if="type === 'attachment' || type === 'image'" v-model="value" :field="field" :app="app"

@@ -2,7 +2,7 @@
 // user has touched, and the edits (a field, a sub-table cell, rows added, removed or moved). The
 // controls reach it through provide/inject (FORM), so a layout of any depth needs no prop chains.
 import { isBlank } from '../fields.js';
-import { blankRow, changes, fromApi, isComputed, splitPath, writable } from './values.js';
+import { blankRow, changes, fromApi, isComputed, sameValue, splitPath, writable } from './values.js';
 
 const { reactive } = Vue;
 export const FORM = 'jimu.form';
@@ -57,9 +57,14 @@ export function createForm({ app, entity, meta, creating, readonly, onEdit }) {
   // the same record again (a picker that looked up its title) is no edit
   const sameLink = (f, before, after) => f && LINKS.has(f.type) && before && after && before.id === after.id;
 
+  // a control that only normalises its blank (a rating's 0 stars, a switch's false for a blank yes/no is
+  // not this: false is a value) emits what a save would send alike: no edit, nothing marked unsaved
+  const noChange = (f, before, after) => f && f.type !== 'subtable' && (sameLink(f, before, after)
+    || (!LINKS.has(f.type) && sameValue(f, before, after)));
+
   function set(name, value) {
     const f = byName.get(name);
-    if (sameLink(f, state.model[name], value)) { state.model[name] = value; return; }
+    if (noChange(f, state.model[name], value)) { state.model[name] = value; return; }
     state.model[name] = value;
     state.auto.delete(name);
     if (f && LINKS.has(f.type)) refreshDefaults(state.model, state.auto);
@@ -80,7 +85,7 @@ export function createForm({ app, entity, meta, creating, readonly, onEdit }) {
     const sub = byName.get(name);
     const row = state.model[name][index];
     const c = (sub.fields || []).find((x) => x.name === col);
-    if (sameLink(c, row[col], value)) { row[col] = value; return; }
+    if (noChange(c, row[col], value)) { row[col] = value; return; }
     row[col] = value;
     row._auto = row._auto.filter((x) => x !== col);
     if (c && LINKS.has(c.type)) refreshDefaults(row, row._auto);

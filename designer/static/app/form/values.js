@@ -111,15 +111,20 @@ export function writable(fields, model, { creating, locked }) {
   return out;
 }
 
+// two values of a field that a save would send alike (a rating's 0 stars and a blank, [] and null,
+// "" and null): a control normalising its blank has not changed anything
+export function sameValue(f, a, b) {
+  const now = toApi(f, a);
+  const before = toApi(f, b);
+  return JSON.stringify(now) === JSON.stringify(before) || (emptyOut(now) && emptyOut(before));
+}
+
 // the fields whose value differs from the record as loaded: what a PATCH sends
 export function changes(fields, model, original, locked) {
   const out = {};
   for (const f of fields) {
     if (isComputed(f) || locked.has(f.name)) continue;
-    const now = toApi(f, model[f.name]);
-    const before = toApi(f, original[f.name]);
-    const same = JSON.stringify(now) === JSON.stringify(before) || (emptyOut(now) && emptyOut(before));
-    if (!same) out[f.name] = now;
+    if (!sameValue(f, model[f.name], original[f.name])) out[f.name] = toApi(f, model[f.name]);
   }
   return out;
 }
