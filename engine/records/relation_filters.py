@@ -102,11 +102,12 @@ class _Context(Mapping):
     def _all(self) -> dict[str, Any]:
         if self._values is None:
             from ..identity.functions import user_record
+            from ..platform.clock import business_today
 
             user = user_record(self.runtime, self.actor.user_id, self.conn)
             now = self.runtime.clock()
             self._values = {"CURRENT_USER": user, "CURRENT_DEPARTMENT": user.get("department"),
-                            "TODAY": now.date(), "NOW": now}
+                            "TODAY": business_today(self.runtime, now), "NOW": now}
         return self._values
 
     def __getitem__(self, key: str) -> Any:
@@ -192,7 +193,11 @@ def _judge(batch: WriteBatch, fd, wanted: list, values):
         values = _Context(batch.runtime, batch.actor, batch.conn)
     table = batch.runtime.table(batch.app.name, fd["to"])
     ok = sa.case((filter_condition(batch.runtime, batch.app, fd, table, batch.actor, values), 1), else_=0)
-    ids = sorted({v for _w, _p, v in wanted if isinstance(v, int)})
+    from .kernel_handlers import readable_ids
+
+    # only targets the writer may read are judged: one they may not read is "missing" (check_relations
+    # and the sub-table check say so), and a second message would tell that it exists and does not pass
+    ids = sorted(readable_ids(batch, fd["to"], {v for _w, _p, v in wanted if isinstance(v, int)}))
     passing: dict[int, bool] = {}
     for i in range(0, len(ids), _CHUNK):
         q = sa.select(table.c.id, ok).where(table.c.id.in_(ids[i: i + _CHUNK]))

@@ -34,7 +34,10 @@ export default {
       return [...seen.values()];
     });
     let asked = 0;
+    let open = false;
+    let lastQ = '';
     async function search(q) {
+      lastQ = q || '';
       const mine = ++asked;
       loading.value = true;
       try {
@@ -53,12 +56,19 @@ export default {
       const fixed = rows.map((x) => titles.get(x.id) || x);
       emit('update:modelValue', props.multiple ? fixed : fixed[0]);
     }, { immediate: true });
-    return { ids, shown, loading, search };
+    // the form state may bring the field's filter after the list was opened (a new sub-table row):
+    // what is on show must never be more than the filter admits
+    watch(() => [props.field, JSON.stringify(props.filter || null)], () => { if (open) search(lastQ); });
+    function opened(v) {
+      open = v;
+      if (v) search('');
+    }
+    return { ids, shown, loading, search, opened };
   },
   template: `
     <el-select v-model="ids" :multiple="multiple" filterable remote clearable collapse-tags collapse-tags-tooltip
                :remote-method="search" :loading="loading" :placeholder="placeholder || t('picker.search')"
-               @visible-change="(open) => open && search('')" class="relation-picker">
+               @visible-change="opened" class="relation-picker">
       <el-option v-for="r in shown" :key="r.id" :value="r.id" :label="r.title || ('#' + r.id)" />
     </el-select>`,
 };
