@@ -15,13 +15,22 @@ Like a framework's list of installed apps: the composition lives in one place, i
 from __future__ import annotations
 
 import importlib
+import os
 from types import ModuleType
 
 ENGINES: tuple[str, ...] = ("forms.engine",)
+# more engines by module name, comma-separated (a deployment's own engine, or a test engine that
+# exercises the hooks); they come after the listed ones
+EXTRA_ENGINES_ENV = "JIMU_EXTRA_ENGINES"
+
+
+def engine_names() -> tuple[str, ...]:
+    extra = tuple(n.strip() for n in os.environ.get(EXTRA_ENGINES_ENV, "").split(",") if n.strip())
+    return ENGINES + tuple(n for n in extra if n not in ENGINES)
 
 
 def engines() -> list[ModuleType]:
-    return [importlib.import_module(name) for name in ENGINES]
+    return [importlib.import_module(name) for name in engine_names()]
 
 
 def platform_field_types():
