@@ -66,26 +66,28 @@ def reserve_attempt(runtime, login: str, ip: str | None, settings: ThrottleSetti
     """Count this attempt before its password is checked: (attempt id, None) when it may go on,
     (None, seconds to wait) when it is refused.
 
-    The attempt is inserted as a failure and committed first, then the failures are counted — its
-    own excluded, every other one in the window included, those still being checked too. Of any
-    number of concurrent attempts the k-th to commit sees at least k-1 others, so at most the limit
-    ever reach the (slow) password check; a refused attempt takes its row back (refusals do not
-    count). Plain inserts and reads: the same on SQLite and PostgreSQL, no lock held while hashing."""
+    The failures in the window are counted and, when under the limits, this attempt is inserted as
+    a failure in the same transaction, serialised per login and per address (SQLite: the write lock
+    a write transaction takes when it begins; PostgreSQL: transaction-scoped advisory locks on the
+    login and the address, taken in one order). So of any number of concurrent attempts exactly as
+    many reach the (slow) password check as the limit leaves room for — never more, and never none
+    (counting first and inserting after would let a burst refuse itself entirely). No lock is held
+    while hashing; a refused attempt leaves no row (refusals do not count)."""
     a = runtime.db.core["login_attempt"]
     now = runtime.clock()
     login = login_key(login)
     with runtime.transaction() as c:
+        if c.dialect.name == "postgresql":
+            for key in sorted({f"login:{login}", *([f"ip:{ip[:64]}"] if ip else [])}):
+                c.execute(sa.text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"), {"k": key})
         # attempts older than the window count for nothing any more: keep the table small as we go
         c.execute(a.delete().where(a.c.login == login, a.c.at <= now - settings.window))
+        wait = _retry_after(runtime, c, login, ip, settings, None)
+        if wait is not None:
+            return None, wait
         mine = c.execute(a.insert().values(login=login, ip=(ip or None) and ip[:64], at=now, ok=False)
                          ).inserted_primary_key[0]
-    with runtime.connect() as c:
-        wait = _retry_after(runtime, c, login, ip, settings, mine)
-    if wait is None:
-        return int(mine), None
-    with runtime.transaction() as c:
-        c.execute(a.delete().where(a.c.id == mine))
-    return None, wait
+    return int(mine), None
 
 
 def _retry_after(runtime, conn, login: str, ip: str | None, settings: ThrottleSettings, mine) -> int | None:
