@@ -33,6 +33,13 @@ def engines() -> list[ModuleType]:
     return [importlib.import_module(name) for name in engine_names()]
 
 
+def hooks(name: str) -> list:
+    """Every engine's hook called ``name``, in engine order (engines without it are left out): the
+    one way the kernel reaches a hook, so a new hook is a name in the docstring above and a call
+    site, never an import of an engine."""
+    return [h for h in (getattr(mod, name, None) for mod in engines()) if h is not None]
+
+
 def platform_field_types():
     """The kernel's field types plus every engine's: what bundles are checked and compiled with."""
     from .fieldtypes import kernel_field_types
