@@ -17,7 +17,9 @@ the registered handlers (rules, flows, notifications, webhooks):
   (``FOR UPDATE SKIP LOCKED`` where the database has it; SQLite's write lock serialises otherwise).
 
 A cursor never passes an event that commits later, whatever the order of ids and commits (issue 11
-item 1): see event_window.py.
+item 1): see event_window.py. Engines put their own events in beside the record events with ``emit``
+(in the caller's transaction, so a rollback takes them back); each event carries its causation
+depth, and a chain deeper than the limit stops (causation.py).
 """
 from __future__ import annotations
 
@@ -28,6 +30,8 @@ from typing import Any, Callable
 
 import sqlalchemy as sa
 
+from ..errors import JimuError, msg
+from .causation import caused, handling, max_depth, note_stopped
 from .event_window import current_snapshot, moved, next_window, starting, waiting
 
 RECORD_KINDS = {"create": "record.created", "update": "record.updated", "delete": "record.deleted",
@@ -71,12 +75,52 @@ class EventHandlers:
 
 def record_events(batch) -> None:
     """A persist handler: the batch's events into the outbox, in the write's transaction. The changed
-    values are in the audit entry written beside it; dispatch joins them in."""
+    values are in the audit entry written beside it; dispatch joins them in. A write made while a
+    handler handles an event carries that event's depth + 1; past the limit its events are kept (the
+    write stands) but no handler gets them."""
+    depth, cause_id = caused(None)
     rows = [{"at": batch.now, "kind": RECORD_KINDS[w.op], "app": batch.app.name, "entity": batch.entity.name,
-             "record_id": w.id, "version": w.version, "actor": batch.actor.user_id, "payload": None}
+             "record_id": w.id, "version": w.version, "actor": batch.actor.user_id, "payload": None,
+             "depth": depth, "cause": cause_id}
             for w in batch.writes]
     if rows:
         batch.conn.execute(batch.runtime.db.core["event"].insert(), rows)
+        if depth and depth > max_depth(batch.runtime):
+            w = batch.writes[0]
+            note_stopped(batch.runtime, batch.conn, kind=RECORD_KINDS[w.op], app=batch.app.name,
+                         entity=batch.entity.name, record_id=w.id, depth=depth, cause_id=cause_id,
+                         actor=batch.actor.user_id)
+
+
+KIND_MAX = 64  # jimu_event.kind's length
+
+
+def emit(conn: sa.Connection, runtime, *, app: str | None, type: str, entity: str | None = None,
+         record_id: int | None = None, payload: dict | None = None, actor: Any = None,
+         cause: dict | None = None) -> int | None:
+    """Put an engine's own event (``flow.submitted``, ``rule.fired``...) into the outbox in the caller's
+    transaction ``conn``: it is dispatched like a record event once that commits, and never if it
+    rolls back. ``cause``: the event being handled (by default the one whose handler is running), so
+    the new event's depth is the cause's + 1; an event deeper than the limit is refused (None is
+    returned, the event log says so) instead of feeding a chain that re-triggers itself. ``actor``:
+    a user id or an Actor. Returns the new event's id."""
+    if not isinstance(type, str) or not type or len(type) > KIND_MAX or type.startswith("record."):
+        raise JimuError("event.E400", msg(f"事件类型 {type!r} 无效（非空，至多 {KIND_MAX} 个字符，"
+                                          "record.* 保留给记录）",
+                                          f"invalid event type {type!r} (non-empty, at most {KIND_MAX} "
+                                          "characters, record.* is kept for records)"), status=400)
+    if payload is not None and not isinstance(payload, dict):
+        raise JimuError("event.E400", msg("事件内容应为对象", "an event's payload must be an object"), status=400)
+    actor_id = getattr(actor, "user_id", actor)
+    depth, cause_id = caused(cause)
+    if depth > max_depth(runtime):
+        note_stopped(runtime, conn, kind=type, app=app, entity=entity, record_id=record_id, depth=depth,
+                     cause_id=cause_id, actor=actor_id)
+        return None
+    ev = runtime.db.core["event"]
+    return conn.execute(ev.insert().values(
+        at=runtime.clock(), kind=type, app=app, entity=entity, record_id=record_id, version=None,
+        actor=actor_id, payload=payload or {}, depth=depth, cause=cause_id)).inserted_primary_key[0]
 
 
 def dispatch_pending(runtime, limit: int = BATCH) -> int:
@@ -145,14 +189,17 @@ def _events_in(runtime, conn, window, limit: int) -> list[dict]:
 
 def _run(runtime, conn, sub: Subscription, events: list[dict], last_id: int, per_event: bool):
     handled, failed = 0, None
+    limit = max_depth(runtime)
     for e in events:
-        if sub.wants(e):
+        if sub.wants(e) and (e.get("depth") or 0) <= limit:  # deeper: a chain stopped (causation.py)
             if not per_event:
-                sub.handler(runtime, conn, e)
+                with handling(e):
+                    sub.handler(runtime, conn, e)
             else:
                 savepoint = conn.begin_nested()
                 try:
-                    sub.handler(runtime, conn, e)
+                    with handling(e):
+                        sub.handler(runtime, conn, e)
                 except Exception:  # kept on the cursor and retried; the other handlers go on
                     savepoint.rollback()
                     failed = (e["id"], traceback.format_exc(limit=5)[-4000:])

@@ -29,6 +29,10 @@ def add_tables(md: sa.MetaData) -> dict[str, sa.Table]:
         # a record event's changes are its audit entry's (same app, entity, record and version), read
         # at dispatch instead of written twice; other events carry their payload here
         sa.Column("payload", _JSON),
+        # how many events led to this one: 0 for a user's write, the cause's depth + 1 for what a
+        # handler emits or writes while handling it (events.emit); ``cause`` is that event's id
+        sa.Column("depth", sa.Integer(), nullable=False, server_default="0"),
+        sa.Column("cause", sa.BigInteger()),
         sa.Index("ix_jimu_event_record", "app", "entity", "record_id"),
     )
     sa.event.listen(event, "after_create", lambda _t, conn, **_kw: _order_by_xact(conn))
