@@ -62,6 +62,7 @@ class Runtime:
     routers: list = field(default_factory=list)  # API routers engines add (fastapi.APIRouter)
     public_paths: set[str] = field(default_factory=set)  # API paths open without sign-in (inbound hooks)
     bypass_noted: dict = field(default_factory=dict)  # (admin, entity) -> when the event log last heard of it
+    actions: Any = None  # actions.ActionRegistry: what flows and rules do to records (kernel's + engines')
 
     def __post_init__(self) -> None:
         if self.functions is None:
@@ -70,6 +71,10 @@ class Runtime:
             self.functions = platform_registry(self.profile_field_types)
         kernel_handlers.register(self.pipeline)
         register_identity(self)
+        if self.actions is None:
+            from .actions import action_registry
+
+            self.actions = action_registry()
         self.background_steps.append(dispatch_pending)  # each worker tick delivers the outbox
         from .platform.inbox import register_inbox
 

@@ -238,6 +238,17 @@ class RecordService:
                 "reload and try again"), [{"path": "version", "message": msg("版本已过期", "stale version"),
                                            "current": old["version"]}])
 
+    def stored_values(self, record_id: int, conn: sa.Connection) -> dict[str, Any]:
+        """A live record's field values as stored (sub-table rows included) plus its system columns,
+        whatever the actor may read: what an engine's action judges the record by."""
+        t = self.table
+        row = conn.execute(sa.select(t).where(t.c.id == record_id, t.c.deleted_at.is_(None))).mappings().first()
+        if row is None:
+            raise NotFound("record.E404", msg(f"记录 {record_id} 不存在", f"record {record_id} not found"))
+        row = dict(row)
+        return {**{k: row[k] for k in ("id", "owner", "created_by", "updated_by", "created_at", "updated_at")},
+                **self._field_values(row, conn)}
+
     def _field_values(self, row: dict, conn: sa.Connection) -> dict[str, Any]:
         return self._field_values_many([row], conn)[0]
 
