@@ -142,10 +142,14 @@ def judge(w: Write, sm: ScopeModel, flags: dict, rec: dict, stored: dict, old: d
 
 
 def _scopes(batch: WriteBatch):
+    from .write_cost import needs
+
     model = model_for(batch.runtime, batch.app)
     ent = batch.entity
     if ent.name not in model.scopes:
         return None, {}
+    if not batch.trial and not needs(model, ent.name).judge:
+        return None, {}  # every flag would be the declared one and no rule applies (write_cost.py)
     subs = {n.split(".", 1)[1]: sm for n, sm in model.scopes.items() if n.startswith(ent.name + ".")}
     return model.scope(ent.name), subs
 

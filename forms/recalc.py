@@ -206,9 +206,13 @@ def aggregate(d, rows: list[dict]) -> Any:
 
 # --- the pipeline handlers -------------------------------------------------------------------------
 def compute(batch: WriteBatch) -> None:
+    from .write_cost import needs
+
     model = model_for(batch.runtime, batch.app)
     if batch.entity.name not in model.scopes:
         return
+    if not batch.trial and not needs(model, batch.entity.name).compute:
+        return  # nothing computed, defaulted or judged by expressions here (write_cost.py)
     Computation(batch, model).run()
 
 

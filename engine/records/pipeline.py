@@ -82,19 +82,28 @@ class WriteBatch:
 
 
 class Pipeline:
-    """Stage -> handlers. Handlers registered for an entity run only for writes to it."""
+    """Stage -> handlers. A handler registered for an app runs only for writes to that app's entities,
+    for an entity only for writes to it: engines (flows, rules) register theirs for the entities that
+    have a flow or a rule, so an entity without one pays nothing for them — not even a call. Each
+    stage's handlers for an (app, entity) are worked out once (again after a registration)."""
 
     def __init__(self) -> None:
-        self._handlers: dict[str, list[tuple[tuple[str, str] | None, Handler]]] = {s: [] for s in STAGES}
+        self._handlers: dict[str, list[tuple[tuple[str | None, str | None] | None, Handler]]] = {
+            s: [] for s in STAGES}
+        self._resolved: dict[tuple[str, str, str], list[Handler]] = {}
 
     def on(self, stage: str, handler: Handler, *, app: str | None = None, entity: str | None = None,
            before: Handler | None = None) -> None:
         """Add ``handler`` to ``stage``, at the end or just ``before`` another handler (a sub-table's
-        rows are written before the audit entry that records their ids)."""
+        rows are written before the audit entry that records their ids); only for ``app`` (any of its
+        entities) or ``app`` and ``entity`` when given."""
         if stage not in self._handlers:
             raise ValueError(f"unknown pipeline stage {stage!r}; stages are {', '.join(STAGES)}")
-        key = (app, entity) if entity else None
+        if entity is not None and app is None:
+            raise ValueError("a pipeline handler for an entity needs its app too")
+        key = (app, entity) if app else None
         handlers = self._handlers[stage]
+        self._resolved.clear()
         if before is None:
             handlers.append((key, handler))
             return
@@ -103,7 +112,15 @@ class Pipeline:
             raise ValueError(f"{before!r} is not a handler of stage {stage!r}")
         handlers.insert(at, (key, handler))
 
+    def handlers(self, stage: str, app: str, entity: str) -> list[Handler]:
+        """The handlers ``stage`` runs for a write to ``app``'s ``entity``, in order."""
+        got = self._resolved.get((stage, app, entity))
+        if got is None:
+            got = self._resolved[(stage, app, entity)] = [
+                h for key, h in self._handlers[stage]
+                if key is None or (key[0] == app and key[1] in (None, entity))]
+        return got
+
     def run(self, stage: str, batch: WriteBatch) -> None:
-        for key, handler in self._handlers[stage]:
-            if key is None or key == (batch.app.name, batch.entity.name):
-                handler(batch)
+        for handler in self.handlers(stage, batch.app.name, batch.entity.name):
+            handler(batch)
