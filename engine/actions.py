@@ -63,14 +63,15 @@ class ActionContext:
         return cls(runtime, conn, app, actor=actor, **kw)
 
     def record(self) -> dict:
-        """The triggering record as stored now (read once)."""
+        """The triggering record as stored now (read once), as the acting user may read it."""
         if self._record is None:
             if self.entity is None or self.record_id is None:
                 raise JimuError("action.E400", msg("这个动作需要触发它的记录",
                                                    "this action needs the record that triggered it"), status=400)
             from .records.service import RecordService
 
-            self._record = RecordService(self.runtime, self.app, self.entity).stored_values(self.record_id, self.conn)
+            self._record = RecordService(self.runtime, self.app, self.entity).stored_values(self.record_id, self.conn,
+                                                                                        reader=self.actor)
         return self._record
 
 

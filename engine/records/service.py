@@ -238,16 +238,33 @@ class RecordService:
                 "reload and try again"), [{"path": "version", "message": msg("版本已过期", "stale version"),
                                            "current": old["version"]}])
 
-    def stored_values(self, record_id: int, conn: sa.Connection) -> dict[str, Any]:
-        """A live record's field values as stored (sub-table rows included) plus its system columns,
-        whatever the actor may read: what an engine's action judges the record by."""
+    def stored_values(self, record_id: int, conn: sa.Connection, reader=None) -> dict[str, Any]:
+        """A live record's field values as stored (sub-table rows included) plus its system columns:
+        what an engine's action judges the record by. With a ``reader`` who does not bypass
+        permissions, the record is read as that reader would read it — not found outside their row
+        scope, fields hidden from them (on this row) blank — so an action run as a user never copies
+        what that user may not see."""
         t = self.table
-        row = conn.execute(sa.select(t).where(t.c.id == record_id, t.c.deleted_at.is_(None))).mappings().first()
+        query = sa.select(t).where(t.c.id == record_id, t.c.deleted_at.is_(None))
+        scope = None
+        if reader is not None and not reader.bypass:
+            from .read_path import ReadRequest
+
+            scope = self.runtime.read_scope(ReadRequest(self.runtime, self.app, self.entity, t, reader))
+            if scope.where is not None:
+                query = query.where(scope.where)
+            query = query.add_columns(*scope.mask_columns())
+        row = conn.execute(query).mappings().first()
         if row is None:
             raise NotFound("record.E404", msg(f"记录 {record_id} 不存在", f"record {record_id} not found"))
+        hidden = scope.hidden_on(row) if scope is not None else frozenset()
         row = dict(row)
-        return {**{k: row[k] for k in ("id", "owner", "created_by", "updated_by", "created_at", "updated_at")},
-                **self._field_values(row, conn)}
+        values = {**{k: row[k] for k in ("id", "owner", "created_by", "updated_by", "created_at", "updated_at")},
+                  **self._field_values(row, conn)}
+        for name in hidden:
+            if name in values and name not in ("id",):
+                values[name] = None
+        return values
 
     def _field_values(self, row: dict, conn: sa.Connection) -> dict[str, Any]:
         return self._field_values_many([row], conn)[0]

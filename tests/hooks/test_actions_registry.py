@@ -127,3 +127,16 @@ def test_an_engine_adds_an_action_through_the_hook(rt):
     assert "sample.hello" in rt.actions.names()
     with rt.transaction() as c:
         assert rt.actions.run("sample.hello", {"greeting": "你好"}, _ctx(rt, c, wo)) == "你好, 修空调"
+
+
+def test_an_action_run_as_a_user_reads_the_record_as_that_user(rt):
+    """create_record as a biller, who may not see the work order's customer: the copy is blank, so an
+    action never moves a value out of sight of the user it runs as. The system reads everything."""
+    wo = _order(rt, hours=1)
+    config = {"entity": "invoice", "values": {"title": '"客户：" & customer', "work_order": "id"}}
+    with rt.transaction() as c:
+        as_biller = rt.actions.run("create_record", config, _ctx(rt, c, wo, rt.settings["users"]["biller"]))
+        as_system = rt.actions.run("create_record", config, _ctx(rt, c, wo))
+    invoices = rt.records(APP, "invoice").reader()
+    assert invoices.get(as_biller["id"])["title"] == "客户："
+    assert invoices.get(as_system["id"])["title"] == "客户：甲公司"
