@@ -309,6 +309,15 @@ def job_view(r) -> dict:
     return out
 
 
+def job_definition(runtime: "Runtime", j: dict, *, compiled: bool = True):
+    """The exact definition version a job was scheduled on (``definition=`` of schedule_job), even after
+    an install stored a newer one; None for a job without one (or scheduled before versions existed)."""
+    if j.get("definition_app") is None or j.get("definition_number") is None:
+        return None
+    return runtime.definition_version(j["definition_app"], j["definition_kind"], j["definition_name"],
+                                      j["definition_number"], compiled=compiled)
+
+
 # --- housekeeping --------------------------------------------------------------------------------
 def purge_finished_jobs(runtime: "Runtime", j: dict) -> None:
     """Delete done jobs finished more than ``keep_days`` (payload, default 30) ago; dead ones stay for
