@@ -119,3 +119,24 @@ def test_the_hash_covers_the_checklists(bundle, db_url):
         assert install_bundle(rt, bundle, upgrade=True).app.hash != first
     finally:
         rt.db.dispose()
+
+
+def test_the_summary_counts_the_checklists_and_the_schema_is_published(bundle, capsys):
+    from engine.bundle import published_schemas
+    from engine.plugins import platform_field_types
+
+    assert main(["check", str(bundle)]) == 0
+    assert capsys.readouterr().out.strip() == "ok: app maintenance 1.0.0, 1 entity, 4 fields, 1 role, 1 checklist"
+    assert published_schemas(platform_field_types())["checklist.schema.json"]["title"] == "Checklist"
+
+
+def test_jimu_install_upgrade_from_the_command_line(bundle, db_url, capsys):
+    assert main(["install", str(bundle), "--db", db_url]) == 0
+    (bundle / "checklists" / "weekly.yaml").write_text(
+        "title: {zh: 每周保养, en: Weekly service}\nentity: machine\nitems: [{field: oiled}]\n")
+    assert main(["install", str(bundle), "--db", db_url]) == 1
+    assert "install.E001" in capsys.readouterr().err
+    assert main(["install", str(bundle), "--db", db_url, "--upgrade"]) == 0
+    assert "checklist weekly v2" in capsys.readouterr().out
+    assert main(["install", str(bundle), "--db", db_url, "--upgrade"]) == 0
+    assert "nothing to do" in capsys.readouterr().out
