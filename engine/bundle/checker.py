@@ -49,13 +49,15 @@ def check_bundle(path: str | os.PathLike[str] | bytes, field_types: FieldTypesLi
     # the schema and the cross-check can fault the same value (a name too long for both): one report
     faulted = {(e.file, e.path) for e in schema_found}
     crossed = cross_check(source, field_types, external_entities)
-    # engines' kinds are cross-checked even while other files have errors: every problem at once
-    crossed.extend(_kind_problems(source, kinds, {e.file for e in schema_found}))
     found = [*source.problems, *schema_found, *(e for e in crossed if (e.file, e.path) not in faulted)]
+    schema_faulted = {e.file for e in schema_found}
+    compiles = not any(e.is_error for e in found)
+    if not compiles:  # engines' kinds are cross-checked even so (over the entities as written): all at once
+        found.extend(_kind_problems(source, kinds, schema_faulted))
     order = {d.name: i for i, d in enumerate(source.documents)}
     found.sort(key=lambda e: (order.get(e.file, -1 if e.file.startswith("app.") else len(order)), e.file,
                               e.line if e.line is not None else 0))
-    if not any(e.is_error for e in found):
+    if compiles:
         # what compiles is checked as compiled, once: the roles' grants, then the engines' findings
         from ..compiled import compile_app
         from .value_check import value_problems
@@ -65,6 +67,7 @@ def check_bundle(path: str | os.PathLike[str] | bytes, field_types: FieldTypesLi
         found.extend(_grant_problems(source, app, field_types))
         found.extend(value_problems(source, app, field_types))  # defaults and seed data
         found.extend(_relation_filter_problems(source, app, field_types))
+        found.extend(_kind_problems(source, kinds, schema_faulted, app))  # with the compiled app at hand
         if not any(e.is_error for e in found):
             found.extend(_engine_problems(source, app, field_types))
     errors = tuple(e for e in found if e.is_error)
