@@ -25,6 +25,8 @@ def _parser() -> argparse.ArgumentParser:
     i.add_argument("--demo", action="store_true", help="also load the bundle's demo data")
     i.add_argument("--if-missing", action="store_true",
                    help="do nothing (and succeed) when the app is already installed")
+    i.add_argument("--upgrade", action="store_true", help="store new versions of an installed app's changed "
+                   "definitions (not entities yet) / 更新已安装应用中有变化的定义")
 
     s = sub.add_parser("serve", help="serve the API and web pages / 启动服务")
     s.add_argument("--db", help="database URL")
@@ -85,7 +87,8 @@ def _install(args) -> int:
 
     rt = open_runtime(args.db)
     try:
-        result = install_bundle(rt, args.path, demo=args.demo, if_missing=args.if_missing)
+        result = install_bundle(rt, args.path, demo=args.demo, if_missing=args.if_missing,
+                                upgrade=args.upgrade)
     except JimuError as e:
         print(f"error: {e.code}: {e.message['zh']} / {e.message['en']}", file=sys.stderr)
         for d in e.details:

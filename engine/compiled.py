@@ -142,7 +142,8 @@ def fields_record_type(app: CompiledApp, name: str, fields_, base: Mapping[str, 
 
 
 def compile_app(app_doc: Mapping[str, Any], entity_docs: list[Mapping[str, Any]],
-                roles_doc: Mapping[str, Any] | None, field_types: FieldTypeRegistry) -> CompiledApp:
+                roles_doc: Mapping[str, Any] | None, field_types: FieldTypeRegistry,
+                definitions: Mapping[str, Mapping[str, Any]] | None = None) -> CompiledApp:
     """Checked definitions in, immutable runtime objects out. The checker has already reported
     problems; what fails here is a programming error, not user input."""
     app_name = app_doc["app"]
@@ -152,6 +153,8 @@ def compile_app(app_doc: Mapping[str, Any], entity_docs: list[Mapping[str, Any]]
         entities[ent.name] = ent
     roles = {name: MappingProxyType(dict(r or {})) for name, r in ((roles_doc or {}).get("roles") or {}).items()}
     documents = {"app": app_doc, "entities": {d["entity"]: d for d in entity_docs}, "roles": roles_doc}
+    if definitions:  # engines' kinds ({kind: {name: definition}}) count in the hash; absent, hashes stay as before
+        documents["definitions"] = {k: dict(v) for k, v in sorted(definitions.items()) if v}
     return CompiledApp(
         name=app_name,
         version=str(app_doc.get("version", "0.0.0")),

@@ -2,7 +2,9 @@
 seed data in ONE transaction — a failed install leaves the database as it was.
 
 Upgrading an installed app that holds data is a later step (a plan, then a migration); the stored
-definitions (documents, hashes and physical names) are what it will diff against.
+definitions (documents, hashes and physical names) are what it will diff against. Until then
+``upgrade=True`` stores new versions of changed definitions that need no table change (the manifest,
+roles, the engines' kinds) and refuses a changed entity (install.E002).
 """
 from __future__ import annotations
 
@@ -12,7 +14,8 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from .bundle.checker import check_bundle
-from .compiled import CompiledApp, compile_app, content_hash
+from .compiled import CompiledApp, compile_app
+from .definition_store import store_definitions, stored_hashes
 from .errors import JimuError, msg
 from .seed import load_seed
 
@@ -20,21 +23,31 @@ from .seed import load_seed
 @dataclass
 class InstallResult:
     app: CompiledApp
-    status: str  # installed, unchanged
+    status: str  # installed, upgraded, unchanged
     seeded: dict[str, int] = field(default_factory=dict)
+    versions: list[tuple[str, str, int]] = field(default_factory=list)  # (kind, name, version) stored
 
     def summary(self) -> str:
         a = self.app
         if self.status == "unchanged":
             return f"{a.name} {a.version} is already installed; nothing to do / 已安装，无需操作"
+        if self.status == "upgraded":
+            changed = ", ".join(f"{k} {n} v{v}" for k, n, v in self.versions)
+            return (f"updated {a.name} {a.version}: new versions of {changed}"
+                    f" / 已更新 {a.label.get('zh', a.name)}: {changed}")
         seeded = ", ".join(f"{k} {v}" for k, v in self.seeded.items()) or "none"
         return (f"installed {a.name} {a.version}: {len(a.entities)} entities; records loaded: {seeded}"
                 f" / 已安装 {a.label.get('zh', a.name)}")
 
 
-def install_bundle(runtime, path: str | os.PathLike, *, demo: bool = False, if_missing: bool = False) -> InstallResult:
+def install_bundle(runtime, path: str | os.PathLike, *, demo: bool = False, if_missing: bool = False,
+                   upgrade: bool = False, actor_id: int | None = None) -> InstallResult:
+    """Install the bundle at ``path``. An installed app is left alone when its hash (which covers every
+    kind) is unchanged; with ``upgrade`` its changed definitions are stored as new versions, as long as
+    no entity changed (that needs a migration: a later step refuses nothing less)."""
     src = check_bundle(path, runtime.field_types).raise_for_errors()
-    compiled = compile_app(src.app, [d for _, d in src.entities], src.roles, runtime.field_types)
+    compiled = compile_app(src.app, [d for _, d in src.entities], src.roles, runtime.field_types,
+                           src.definitions)
     apps = runtime.db.core["app"]
     with runtime.connect() as c:
         existing = c.execute(sa.select(apps.c.version, apps.c.hash).where(apps.c.name == compiled.name)).first()
@@ -42,6 +55,8 @@ def install_bundle(runtime, path: str | os.PathLike, *, demo: bool = False, if_m
         if existing.hash == compiled.hash or if_missing:
             return InstallResult(runtime.app(compiled.name) if compiled.name in runtime.apps else compiled,
                                  "unchanged")
+        if upgrade:
+            return _store_new_versions(runtime, compiled, actor_id)
         raise JimuError("install.E001", msg(
             f"{compiled.name} 已安装 (版本 {existing.version})；升级已有数据的应用尚未支持",
             f"{compiled.name} is already installed (version {existing.version}); upgrading an app that holds "
@@ -50,27 +65,29 @@ def install_bundle(runtime, path: str | os.PathLike, *, demo: bool = False, if_m
     try:
         with runtime.transaction() as conn:
             inst.metadata.create_all(conn)
-            _store_definitions(runtime, compiled, conn)
+            versions = store_definitions(runtime, compiled, conn, actor_id=actor_id)
             counts = load_seed(runtime, compiled, src.seeds, conn, demo)
     except Exception:
         runtime.apps.pop(compiled.name, None)
         raise
-    return InstallResult(compiled, "installed", counts)
+    return InstallResult(compiled, "installed", counts, versions)
 
 
-def _store_definitions(runtime, app: CompiledApp, conn: sa.Connection) -> None:
-    now = runtime.clock()
-    conn.execute(runtime.db.core["app"].insert().values(name=app.name, version=app.version, hash=app.hash,
-                                                         installed_at=now, updated_at=now))
-    rows = [{"app": app.name, "kind": "app", "name": app.name, "version": app.version,
-             "hash": content_hash(app.documents["app"]), "body": app.documents["app"], "physical": None}]
-    if app.documents["roles"] is not None:
-        rows.append({"app": app.name, "kind": "roles", "name": "roles", "version": app.version,
-                     "hash": content_hash(app.documents["roles"]), "body": app.documents["roles"],
-                     "physical": None})
-    for e in app.entities.values():
-        rows.append({"app": app.name, "kind": "entity", "name": e.name, "version": app.version, "hash": e.hash,
-                     "body": dict(e.definition),
-                     "physical": {"table": e.table_name, "columns": {f.name: f.column_name for f in e.fields}}})
-    conn.execute(runtime.db.core["definition"].insert(), rows)
-
+def _store_new_versions(runtime, compiled: CompiledApp, actor_id: int | None) -> InstallResult:
+    """The app manifest, roles and the engines' kinds may change in place; entities may not yet (their
+    tables would have to change with them): refused with the entities named, nothing stored."""
+    with runtime.transaction() as conn:
+        stored = stored_hashes(runtime, conn, compiled.name)
+        before = {n: h for (k, n), h in stored.items() if k == "entity"}
+        after = {n: e.hash for n, e in compiled.entities.items()}
+        changed = sorted(n for n in before.keys() | after.keys() if before.get(n) != after.get(n))
+        if changed:
+            names = ", ".join(changed)
+            raise JimuError("install.E002", msg(
+                f"{compiled.name} 的实体有变化 ({names})：需要修改数据表的升级尚未支持；"
+                "只能更新应用清单、角色和其他定义",
+                f"entities of {compiled.name} changed ({names}): an upgrade that changes tables is not supported "
+                "yet; only the manifest, roles and other definitions can be updated"), status=409)
+        versions = store_definitions(runtime, compiled, conn, actor_id=actor_id)
+    runtime.add_app(compiled)  # its grants and definitions as now stored
+    return InstallResult(compiled, "upgraded", {}, versions)

@@ -10,6 +10,8 @@ engine module named here offers any of these hooks, looked up by name when a run
                                   which computed fields read which fields (fields derived from a
                                   hidden field are hidden too); ``runtime`` when there is one
     add_actions(registry)         more actions for flows and rules (engine/actions.py ActionRegistry)
+    definition_kinds() -> [kinds.KindSpec]  kinds of definition files (folder, schema, cross-check,
+                                  compile step): checked, hashed, versioned; runtime.definitions(app, kind)
 
 Like a framework's list of installed apps: the composition lives in one place, in data.
 """

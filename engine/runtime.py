@@ -42,6 +42,7 @@ class InstalledApp:
     metadata: sa.MetaData
     tables: dict[str, sa.Table]
     grants: dict = field(default_factory=dict)  # entity -> role -> identity.permissions.Grant
+    definitions: dict | None = None  # kind -> name -> the engine's compiled definition (made on first use)
 
 
 @dataclass
@@ -117,17 +118,44 @@ class Runtime:
         """Compile every installed app from the definitions the database holds."""
         d = self.db.core["definition"]
         with self.connect() as c:
-            rows = c.execute(sa.select(d.c.app, d.c.kind, d.c.body).order_by(d.c.app, d.c.name)).all()
+            rows = c.execute(sa.select(d.c.app, d.c.kind, d.c.name, d.c.body).order_by(d.c.app, d.c.name)).all()
         docs: dict[str, dict] = {}
-        for app, kind, body in rows:
-            entry = docs.setdefault(app, {"app": None, "entities": [], "roles": None})
+        for app, kind, name, body in rows:
+            entry = docs.setdefault(app, {"app": None, "entities": [], "roles": None, "definitions": {}})
             if kind == "entity":
                 entry["entities"].append(body)
-            else:
+            elif kind in ("app", "roles"):
                 entry[kind] = body
+            else:  # an engine's kind: one row per definition
+                entry["definitions"].setdefault(kind, {})[name] = body
         self.apps.clear()
         for entry in docs.values():
-            self.add_app(compile_app(entry["app"], entry["entities"], entry["roles"], self.field_types))
+            self.add_app(compile_app(entry["app"], entry["entities"], entry["roles"], self.field_types,
+                                     entry["definitions"]))
+
+    def definitions(self, app: str, kind: str) -> dict[str, Any]:
+        """An installed app's definitions of an engine's kind, by name, as the kind's compile step
+        made them (compiled once per loaded app)."""
+        self.app(app)
+        inst = self.apps[app]
+        if inst.definitions is None:
+            from .kinds import compile_definitions, declared_kinds
+
+            inst.definitions = compile_definitions(inst.compiled, inst.compiled.documents.get("definitions") or {},
+                                                   declared_kinds())
+        return dict(inst.definitions.get(kind, {}))
+
+    def definition_version(self, app: str, kind: str, name: str, version: int, *, compiled: bool = True) -> Any:
+        """The exact definition a piece of running work started on (a job's ``definition.version``):
+        compiled by its kind's step, or as stored with ``compiled=False``."""
+        from .definition_store import read_version
+        from .kinds import declared_kinds
+
+        body = read_version(self, app, kind, name, version)["body"]
+        spec = declared_kinds().get(kind)
+        if not compiled or spec is None or spec.compile is None:
+            return body
+        return spec.compile(self.app(app), name, body)
 
     # --- connections -----------------------------------------------------------------------------
     @contextlib.contextmanager

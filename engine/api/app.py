@@ -8,7 +8,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from .. import __version__
 from ..errors import JimuError
 from ..runtime import Runtime
-from . import admin, auth, calendars, comments, inbox, jobs_admin, meta, my_access, records, search, views
+from . import admin, auth, calendars, comments, inbox, jobs_admin, meta, my_access, records, search, versions, views
 from .authn import install_authentication
 from .docs_page import install_docs
 from .input_limits import UrlCheckMiddleware
@@ -34,6 +34,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(records.router)
     app.include_router(admin.router)
     app.include_router(jobs_admin.router)
+    app.include_router(versions.router)
     app.include_router(inbox.router)
     app.include_router(calendars.router)
     app.include_router(comments.router)

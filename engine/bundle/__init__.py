@@ -19,7 +19,8 @@ bundle.E005    a key appears twice in one mapping
 bundle.E006    YAML anchors/aliases are not supported
 bundle.E007    a mapping key is not a string (``1:`` or ``true:``)
 bundle.E008    app.yaml (or app.json) is missing
-bundle.E009    two files for one role (app.yaml and app.json; roles.yaml and roles.json)
+bundle.E009    two files for one role (app.yaml and app.json; roles.yaml and roles.json; two files of one
+               name in an engine kind's folder)
 bundle.E010    a definition file is empty
 bundle.E011    a file cannot be read
 bundle.E020    not a valid zip archive (or a member is corrupt)
@@ -63,8 +64,11 @@ bundle.E074    seed: an ``@key`` to no record, to a record of another entity or 
                demo record from a non-demo file; a ``_key`` used twice; references in a cycle
 bundle.E075    seed: a login or department code the seed organisation does not define (before that point,
                and outside demo files for a non-demo file); a role roles.yaml does not define
+bundle.E080    an engine's kind (checklists/, flows/...): its cross-check's finding (an unknown entity or field)
+bundle.W080    the same, as a warning
 bundle.W001    unknown top-level file or folder, ignored (warning)
-bundle.W002    a file in entities/ that is not .yaml/.yml/.json, or in a sub-folder, ignored (warning)
+bundle.W002    a file in entities/ (or a kind's folder) that is not .yaml/.yml/.json, or in a sub-folder,
+               ignored (warning)
 bundle.W003    a field placed twice in the layout (warning)
 bundle.W004    a default expression copies a field hidden from a role into a field that role sees, so
                the ``hidden`` list cannot be honoured there (warning)

@@ -50,7 +50,8 @@ def summary(result: CheckResult) -> str:
     fields = sum(len(d.get("fields") or ()) for _, d in entities)
     roles = len((source.roles or {}).get("roles") or {})
     return (f"ok: app {app['app']} {app['version']}, {_count(len(entities), 'entity', 'entities')}, "
-            f"{_count(fields, 'field', 'fields')}, {_count(roles, 'role', 'roles')}")
+            f"{_count(fields, 'field', 'fields')}, {_count(roles, 'role', 'roles')}"
+            + "".join(f", {len(named)} {kind}" for kind, named in sorted(source.definitions.items())))
 
 
 def _count(n: int, one: str, many: str) -> str:

@@ -37,32 +37,61 @@ def check_bundle(path: str | os.PathLike[str] | bytes, field_types: FieldTypesLi
     if field_types is None:
         from ..plugins import platform_field_types
         field_types = platform_field_types()
+    from ..kinds import declared_kinds
+
+    kinds = declared_kinds()
     try:
-        source = load_source(path, zip_limits=zip_limits)
+        source = load_source(path, zip_limits=zip_limits, kinds=kinds)
     except BundleInvalid as e:
         return CheckResult(tuple(e.errors), (), None)
-    schemas = SchemaSet.for_field_types(field_types)
+    schemas = SchemaSet.for_field_types(field_types, kinds)
     schema_found = [e for doc in source.documents for e in schemas.check(doc)]
     # the schema and the cross-check can fault the same value (a name too long for both): one report
     faulted = {(e.file, e.path) for e in schema_found}
     crossed = cross_check(source, field_types, external_entities)
     found = [*source.problems, *schema_found, *(e for e in crossed if (e.file, e.path) not in faulted)]
+    schema_faulted = {e.file for e in schema_found}
+    compiles = not any(e.is_error for e in found)
+    if not compiles:  # engines' kinds are cross-checked even so (over the entities as written): all at once
+        found.extend(_kind_problems(source, kinds, schema_faulted))
     order = {d.name: i for i, d in enumerate(source.documents)}
     found.sort(key=lambda e: (order.get(e.file, -1 if e.file.startswith("app.") else len(order)), e.file,
                               e.line if e.line is not None else 0))
-    if not any(e.is_error for e in found):
+    if compiles:
         # what compiles is checked as compiled, once: the roles' grants, then the engines' findings
         from ..compiled import compile_app
         from .value_check import value_problems
 
-        app = compile_app(source.app, [d for _, d in source.entities], source.roles, field_types)
+        app = compile_app(source.app, [d for _, d in source.entities], source.roles, field_types,
+                          source.definitions)
         found.extend(_grant_problems(source, app, field_types))
         found.extend(value_problems(source, app, field_types))  # defaults and seed data
         found.extend(_relation_filter_problems(source, app, field_types))
+        found.extend(_kind_problems(source, kinds, schema_faulted, app))  # with the compiled app at hand
         if not any(e.is_error for e in found):
             found.extend(_engine_problems(source, app, field_types))
     errors = tuple(e for e in found if e.is_error)
     return CheckResult(errors, tuple(e for e in found if not e.is_error), source)
+
+
+def _kind_problems(source: BundleSource, kinds, faulted_files: set[str], app=None) -> list[BundleError]:
+    """Each engine kind's cross-check over its files (those that passed their schema), placed at the
+    file, JSON path and line the check names (bundle.E080)."""
+    from ..kinds import KindContext
+    from .errors import problem
+
+    entities = {d["entity"]: d for _, d in source.entities if isinstance(d.get("entity"), str)}
+    ctx = KindContext((source.app or {}).get("app"), entities, app)
+    out = []
+    for doc in source.documents:
+        spec = kinds.get(doc.kind)
+        if spec is None or spec.check is None or not doc.parsed or doc.name in faulted_files:
+            continue
+        for parts, zh, en, *severity in spec.check(ctx, doc.name, doc.data) or ():
+            level = severity[0] if severity else "error"
+            out.append(problem("bundle.E080" if level == "error" else "bundle.W080", doc.name, parts,
+                               doc.line_of(parts), zh, en, level))
+    return out
 
 
 def _engine_problems(source: BundleSource, app, field_types) -> list[BundleError]:

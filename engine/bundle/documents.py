@@ -21,7 +21,8 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from .errors import BundleError, PathPart, json_path, problem
 
 Format = Literal["yaml", "json"]
-Kind = Literal["app", "entity", "roles", "seed"]
+# the kernel's kinds, or a kind an engine declares (engine/kinds.py)
+Kind = str
 
 MAX_DEPTH = 64  # definitions are shallow; this keeps recursive validators far from Python's limit
 _STR_TAG = "tag:yaml.org,2002:str"

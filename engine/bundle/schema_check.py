@@ -47,7 +47,7 @@ class SchemaSet:
     field_validators: dict[str, Draft202012Validator]
 
     @classmethod
-    def for_field_types(cls, field_types: FieldTypesLike) -> SchemaSet:
+    def for_field_types(cls, field_types: FieldTypesLike, kinds=None) -> SchemaSet:
         """Same meaning as the published entity schema, faster: instead of evaluating every type's
         if/then on every field, the document is checked with the common field keys only and each
         top-level field then against its own type's branch."""
@@ -58,9 +58,15 @@ class SchemaSet:
         entity = copy.deepcopy(published)
         entity["$defs"]["field_common"] = common
         entity["properties"]["fields"]["items"] = {"$ref": "#/$defs/field_common"}
+        if kinds is None:
+            from ..kinds import declared_kinds
+
+            kinds = declared_kinds()
         return cls(
             {"app": Draft202012Validator(app_schema()), "entity": Draft202012Validator(entity),
-             "roles": Draft202012Validator(roles_schema()), "seed": Draft202012Validator(seed_schema())},
+             "roles": Draft202012Validator(roles_schema()), "seed": Draft202012Validator(seed_schema()),
+             # each engine's kind against the schema the engine publishes
+             **{k: Draft202012Validator(spec.schema_dict()) for k, spec in kinds.items()}},
             {name: Draft202012Validator({**branch, "$defs": defs}) for name, branch in by_type.items()},
         )
 
@@ -68,7 +74,8 @@ class SchemaSet:
         if not doc.parsed:
             return []
         out: list[BundleError] = []
-        for err in self.validators[doc.kind].iter_errors(doc.data):
+        validator = self.validators.get(doc.kind)
+        for err in validator.iter_errors(doc.data) if validator is not None else ():
             out.extend(_convert(doc, err))
         fields = doc.data.get("fields") if doc.kind == "entity" and isinstance(doc.data, dict) else None
         for i, fd in enumerate(fields if isinstance(fields, list) else []):

@@ -338,9 +338,15 @@ def seed_schema() -> dict[str, Any]:
     })
 
 
-def published_schemas(field_types: FieldTypesLike) -> dict[str, dict[str, Any]]:
+def published_schemas(field_types: FieldTypesLike, kinds=None) -> dict[str, dict[str, Any]]:
+    """The kernel's schemas, and one per kind the listed engines declare (``flow.schema.json``...)."""
+    if kinds is None:
+        from ..kinds import declared_kinds
+
+        kinds = declared_kinds()
     return {"app.schema.json": app_schema(), "entity.schema.json": entity_schema(field_types),
-            "roles.schema.json": roles_schema(), "seed.schema.json": seed_schema()}
+            "roles.schema.json": roles_schema(), "seed.schema.json": seed_schema(),
+            **{f"{k}.schema.json": spec.schema_dict() for k, spec in kinds.items()}}
 
 
 def schema_text(schema: Mapping[str, Any]) -> str:

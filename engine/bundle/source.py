@@ -2,9 +2,10 @@
 
 Every definition file in its place is loaded without a list in a manifest (so a stray bad file is
 reported, not silently skipped): ``app.yaml``, ``roles.yaml``, ``entities/*`` and the seed data
-``seed/*``; each may be YAML (.yaml/.yml) or JSON. Folders that later engines will read (flows/, rules/,
-reports/, print/)
-are accepted and left alone; anything else is reported as a warning. Read and parse problems are
+``seed/*``, and the folder of every kind an engine declares (``definition_kinds`` hook, engine/kinds.py);
+each may be YAML (.yaml/.yml) or JSON. Folders that engines still to come will read (flows/, rules/,
+reports/, dashboards/, print/) are accepted and left alone until one declares them; anything else is
+reported as a warning. Read and parse problems are
 collected in ``problems``; only a path that is no bundle at all, or a refused .zip, raises.
 """
 from __future__ import annotations
@@ -16,12 +17,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..kinds import RESERVED_FOLDERS, KindSpec, declared_kinds, definition_name
 from .documents import Document, Kind, parse_document
 from .errors import BundleError, BundleInvalid, PathPart, problem
 from .safe_zip import ZipLimits, read_zip
 
 DEFINITION_SUFFIXES = (".yaml", ".yml", ".json")
-FUTURE_FOLDERS = frozenset({"flows", "rules", "reports", "seed", "print"})
+FUTURE_FOLDERS = RESERVED_FOLDERS | {"seed"}  # kept for callers; engine.kinds names them
 _SINGLE_FILES: dict[Kind, tuple[str, ...]] = {
     "app": tuple("app" + s for s in DEFINITION_SUFFIXES),
     "roles": tuple("roles" + s for s in DEFINITION_SUFFIXES),
@@ -68,6 +70,15 @@ class BundleSource:
         """The seed files (seed/*.yaml) that parsed, in name order: the order install loads them."""
         return [d for d in self.documents if d.kind == "seed" and d.parsed]
 
+    @property
+    def definitions(self) -> dict[str, dict[str, Any]]:
+        """The engines' kinds: ``{kind: {name: definition}}`` for every file that parsed to a mapping."""
+        out: dict[str, dict[str, Any]] = {}
+        for d in self.documents:
+            if d.kind not in ("app", "roles", "entity", "seed") and isinstance(d.data, dict):
+                out.setdefault(d.kind, {}).setdefault(definition_name(d.name), d.data)
+        return out
+
     def document(self, name: str) -> Document | None:
         return next((d for d in self.documents if d.name == name), None)
 
@@ -76,33 +87,36 @@ class BundleSource:
         return doc.line_of(parts) if doc else None
 
 
-def load_source(path: str | os.PathLike[str] | bytes, *, zip_limits: ZipLimits = ZipLimits()) -> BundleSource:
+def load_source(path: str | os.PathLike[str] | bytes, *, zip_limits: ZipLimits = ZipLimits(),
+                kinds: dict[str, KindSpec] | None = None) -> BundleSource:
     """Read a bundle folder, a .zip file, or the bytes of a .zip. Raises ``BundleInvalid`` only when
-    there is nothing to read (no such path, not a folder or zip, or a refused archive)."""
+    there is nothing to read (no such path, not a folder or zip, or a refused archive). ``kinds``
+    defaults to what the engines declare."""
+    kinds = declared_kinds() if kinds is None else kinds
     if isinstance(path, (bytes, bytearray)):
-        return _from_zip(read_zip(path, limits=zip_limits), "bundle.zip")
+        return _from_zip(read_zip(path, limits=zip_limits), "bundle.zip", kinds)
     origin = os.fspath(path)
     p = Path(origin)
     if p.is_dir():
-        names = _folder_names(p)
-        return parse_files(origin, names, lambda n: (p / n).read_bytes())
+        names = _folder_names(p, {s.folder for s in kinds.values()})
+        return parse_files(origin, names, lambda n: (p / n).read_bytes(), kinds)
     if p.is_file() and (p.suffix.lower() == ".zip" or zipfile.is_zipfile(p)):
-        return _from_zip(read_zip(p, limits=zip_limits), origin)
+        return _from_zip(read_zip(p, limits=zip_limits), origin, kinds)
     if p.exists():
         raise BundleInvalid([problem("bundle.E001", origin, "$", None, "应用包应为文件夹或 .zip 文件",
                                      "a bundle must be a folder or a .zip file")])
     raise BundleInvalid([problem("bundle.E001", origin, "$", None, "找不到应用包", "no bundle at this path")])
 
 
-def _from_zip(members: dict[str, bytes], origin: str) -> BundleSource:
+def _from_zip(members: dict[str, bytes], origin: str, kinds: dict[str, KindSpec]) -> BundleSource:
     names = [n for n in members if not _ignored(n)]
     if not any(n in _SINGLE_FILES["app"] for n in names):
         # bundle.zip/sales_erp/app.yaml: the usual result of zipping a folder
         tops = {n.split("/", 1)[0] for n in names}
         if len(tops) == 1 and all("/" in n for n in names):
             top = tops.pop() + "/"
-            return parse_files(origin, [n[len(top):] for n in names], lambda n: members[top + n])
-    return parse_files(origin, names, members.__getitem__)
+            return parse_files(origin, [n[len(top):] for n in names], lambda n: members[top + n], kinds)
+    return parse_files(origin, names, members.__getitem__, kinds)
 
 
 def _ignored(name: str) -> bool:
@@ -111,20 +125,24 @@ def _ignored(name: str) -> bool:
     return parts[0] == "__MACOSX" or any(p.startswith(".") for p in parts)
 
 
-def _folder_names(root: Path) -> list[str]:
+def _folder_names(root: Path, declared: set[str]) -> list[str]:
     names: list[str] = []
     for dirpath, dirs, files in os.walk(root):
         rel = Path(dirpath).relative_to(root).as_posix()
         prefix = "" if rel == "." else rel + "/"
-        # later engines' folders are not ours to read (seed/ is: it is checked); hidden folders are nobody's
+        # folders of engines still to come are not read (a declared one is); hidden folders are nobody's
         dirs[:] = sorted(d for d in dirs
-                         if not d.startswith(".") and not (prefix == "" and d in FUTURE_FOLDERS - {"seed"}))
+                         if not d.startswith(".") and not (prefix == "" and d in RESERVED_FOLDERS - declared))
         names.extend(prefix + f for f in sorted(files) if not f.startswith("."))
     return names
 
 
-def parse_files(origin: str, names: Sequence[str], read: Callable[[str], bytes]) -> BundleSource:
+def parse_files(origin: str, names: Sequence[str], read: Callable[[str], bytes],
+                kinds: dict[str, KindSpec] | None = None) -> BundleSource:
     """Classify file names into the bundle layout, then read and parse the definition files."""
+    kinds = declared_kinds() if kinds is None else kinds
+    by_folder = {s.folder: s.kind for s in kinds.values()}
+    named: dict[tuple[str, str], str] = {}  # (kind, definition name) -> the file that has it
     problems: list[BundleError] = []
     chosen: list[tuple[str, Kind]] = []
     warned_folders: set[str] = set()
@@ -157,6 +175,20 @@ def parse_files(origin: str, names: Sequence[str], read: Callable[[str], bytes])
             # seed/*.yaml are checked against the entities; other files there are not read by install either
             if len(parts) == 2 and name.lower().endswith(DEFINITION_SUFFIXES):
                 chosen.append((name, "seed"))
+        elif top in by_folder:
+            kind = by_folder[top]
+            if len(parts) != 2 or not name.lower().endswith(DEFINITION_SUFFIXES):
+                problems.append(problem("bundle.W002", name, "$", None,
+                                        f"{top}/ 下只读取 .yaml/.yml/.json 文件, 此文件已忽略",
+                                        f"only .yaml/.yml/.json files directly in {top}/ are read; ignored",
+                                        "warning"))
+            elif (kind, definition_name(name)) in named:
+                first = named[(kind, definition_name(name))]
+                problems.append(problem("bundle.E009", name, "$", None, f"已有 {first}, 不能再有 {name}",
+                                        f"{first} already exists; remove {name}"))
+            else:
+                named[(kind, definition_name(name))] = name
+                chosen.append((name, kind))
         elif top not in FUTURE_FOLDERS and top not in warned_folders:
             warned_folders.add(top)
             problems.append(problem("bundle.W001", top + "/", "$", None, "未知文件夹, 已忽略",

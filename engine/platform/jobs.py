@@ -81,7 +81,8 @@ def schedule_job(runtime: "Runtime", conn: sa.Connection | None, handler: str, r
 
     When it first runs: ``run_at`` (naive UTC; an aware time is converted), else ``clock() + delay``,
     else the cron's next fire time after ``clock()``, else now. ``definition`` is (app, kind, name):
-    its stored version and hash are recorded with the job (None if the database holds no such row).
+    its stored version (number, app version) and hash are recorded with the job (None if the database holds
+    no such row), so the job reads the definition it was scheduled on: ``runtime.definition_version``.
     """
     if run_at is not None and delay is not None:
         raise ValueError("give run_at or delay, not both")
@@ -301,9 +302,20 @@ def job_view(r) -> dict:
     out = {k: r[k] for k in ("id", "handler", "status", "run_at", "cron", "time_zone", "attempts", "max_attempts",
                              "last_error", "locked_by", "locked_until", "key", "payload", "created_at",
                              "last_run_at", "finished_at")}
-    out["definition"] = ({k: r[f"definition_{k}"] for k in ("app", "kind", "name", "version", "hash")}
-                         if r["definition_app"] is not None else None)
+    # version: the definition's number in its history; app_version: the app's version then
+    out["definition"] = ({"app": r["definition_app"], "kind": r["definition_kind"], "name": r["definition_name"],
+                          "version": r["definition_number"], "app_version": r["definition_version"],
+                          "hash": r["definition_hash"]} if r["definition_app"] is not None else None)
     return out
+
+
+def job_definition(runtime: "Runtime", j: dict, *, compiled: bool = True):
+    """The exact definition version a job was scheduled on (``definition=`` of schedule_job), even after
+    an install stored a newer one; None for a job without one (or scheduled before versions existed)."""
+    if j.get("definition_app") is None or j.get("definition_number") is None:
+        return None
+    return runtime.definition_version(j["definition_app"], j["definition_kind"], j["definition_name"],
+                                      j["definition_number"], compiled=compiled)
 
 
 # --- housekeeping --------------------------------------------------------------------------------
@@ -336,10 +348,11 @@ def _id_for_key(c: sa.Connection, job: sa.Table, key: str) -> int | None:
 def _definition_values(runtime: "Runtime", c: sa.Connection, definition: tuple[str, str, str]) -> dict:
     app, kind, name = definition
     d = runtime.db.core["definition"]
-    row = c.execute(sa.select(d.c.version, d.c.hash).where(d.c.app == app, d.c.kind == kind, d.c.name == name)
-                    ).first()
+    row = c.execute(sa.select(d.c.version, d.c.hash, d.c.current_version)
+                    .where(d.c.app == app, d.c.kind == kind, d.c.name == name)).first()
     return {"definition_app": app, "definition_kind": kind, "definition_name": name,
-            "definition_version": row.version if row else None, "definition_hash": row.hash if row else None}
+            "definition_version": row.version if row else None, "definition_hash": row.hash if row else None,
+            "definition_number": row.current_version if row else None}
 
 
 def _truncate(text: str) -> str:

@@ -35,6 +35,8 @@ def add_tables(md: sa.MetaData) -> dict[str, sa.Table]:
         sa.Column("definition_name", sa.String(128)),
         sa.Column("definition_version", sa.String(32)),
         sa.Column("definition_hash", sa.String(64)),
+        # its number in jimu_definition_version: runtime.definition_version(...) reads that exact one back
+        sa.Column("definition_number", sa.Integer()),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("last_run_at", sa.DateTime()),
         sa.Column("finished_at", sa.DateTime()),

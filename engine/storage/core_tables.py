@@ -27,12 +27,28 @@ def core_metadata() -> tuple[sa.MetaData, dict[str, sa.Table]]:
     t["definition"] = sa.Table(
         "jimu_definition", md,
         sa.Column("app", sa.String(64), primary_key=True),
-        sa.Column("kind", sa.String(32), primary_key=True),  # app, entity, roles (flows, rules... later)
+        sa.Column("kind", sa.String(32), primary_key=True),  # app, entity, roles, or an engine's kind
         sa.Column("name", sa.String(128), primary_key=True),
         sa.Column("version", sa.String(32), nullable=False),
         sa.Column("hash", sa.String(64), nullable=False),
         sa.Column("body", JSON, nullable=False),
         sa.Column("physical", JSON),  # table and column names chosen at install, kept across upgrades
+        # the row of jimu_definition_version this one is (None in a database made before versions)
+        sa.Column("current_version", sa.Integer()),
+    )
+    t["definition_version"] = sa.Table(  # every version a definition has had: running work pins one
+        "jimu_definition_version", md,
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True, autoincrement=True),
+        sa.Column("app", sa.String(64), nullable=False),
+        sa.Column("kind", sa.String(32), nullable=False),
+        sa.Column("name", sa.String(128), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),  # 1, 2, 3... per definition
+        sa.Column("hash", sa.String(64), nullable=False),
+        sa.Column("body", JSON, nullable=False),
+        sa.Column("app_version", sa.String(32), nullable=False),
+        sa.Column("installed_at", sa.DateTime(), nullable=False),
+        sa.Column("installed_by", sa.BigInteger()),  # a user; None from the command line
+        sa.UniqueConstraint("app", "kind", "name", "version", name="uq_jimu_definition_version"),
     )
     t["audit"] = sa.Table(
         "jimu_audit", md,
