@@ -5,7 +5,9 @@ engine module named here offers any of these hooks, looked up by name when a run
 
     add_field_types(registry)     more field types, before any app compiles
     add_tables(metadata) -> dict  the engine's own platform tables (name -> Table)
-    register(runtime)             pipeline handlers, read policies, functions, API routers
+    register(runtime)             pipeline handlers, read policies, functions, API routers;
+                                  runtime.add_public_path(p) opens one of its own paths without
+                                  sign-in (engine/public_paths.py says which may be)
     field_sources(app, functions, runtime=None) -> identity.derived_hidden.FieldSources
                                   which computed fields read which fields (fields derived from a
                                   hidden field are hidden too); ``runtime`` when there is one
