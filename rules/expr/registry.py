@@ -47,6 +47,10 @@ class FunctionSpec:
     volatile: bool = False  # depends on the clock or the user: never constant-folded
     sql: Callable[..., Any] | None = None
     check: Callable[[Sequence[Any]], str | None] | None = None  # extra static check of arg nodes
+    # the arguments name fields rather than give values: impl(ctx, record, *paths) where each path is
+    # the field's tuple of names (OLD(amount) reads the record's value before the write); ``check``
+    # makes sure each argument is a field
+    field_args: bool = False
 
     def min_args(self) -> int:
         return sum(1 for p in self.params if not p.optional)
