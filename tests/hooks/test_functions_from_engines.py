@@ -57,14 +57,21 @@ def test_the_function_reference_lists_engine_functions(shout):
     assert items["OLD"]["signature"] == "OLD(field)" and "before" in items["OLD"]["description"]["en"]
 
 
-def test_jimu_check_knows_the_function_only_with_its_engine():
+def test_jimu_check_knows_the_function_only_with_its_engine(tmp_path):
     ok = jimu_check(BUNDLES / "shout_app", engines=True)
     assert ok.returncode == 0, ok.stdout + ok.stderr
     bad = jimu_check(BUNDLES / "shout_app", engines=False)
     assert bad.returncode == 1
     errors = json.loads(bad.stdout)
-    assert [(e["file"], e["path"], e["line"]) for e in errors] == [("entities/memo.yaml", "$.fields[1].expr", 6)]
-    assert "SHOUT" in errors[0]["message"]["en"] and "SHOUT" in errors[0]["message"]["zh"]
+    # the checker judges the engines' findings (formulas) once the grants are sound: the scope first
+    assert [(e["file"], e["path"], e["line"]) for e in errors] == [
+        ("roles.yaml", "$.roles.loud_reader.entities.memo.read", 5)]
+    no_roles = tmp_path / "shout_app"
+    shutil.copytree(BUNDLES / "shout_app", no_roles)
+    (no_roles / "roles.yaml").unlink()
+    errors += json.loads(jimu_check(no_roles, engines=False).stdout)
+    assert [(e["file"], e["path"], e["line"]) for e in errors][1:] == [("entities/memo.yaml", "$.fields[1].expr", 6)]
+    assert all("SHOUT" in e["message"]["en"] and "SHOUT" in e["message"]["zh"] for e in errors)
 
 
 def test_old_is_blank_on_create_and_the_value_before_on_update(budgets):
@@ -109,3 +116,11 @@ def test_jimu_check_refuses_old_of_what_is_not_a_field(tmp_path, expr, words):
     assert [(e["file"], e["path"], e["line"]) for e in errors] == [("entities/budget.yaml", "$.fields[2].expr", 7)]
     assert words in errors[0]["message"]["en"]
 
+
+
+def test_the_engine_functions_sql_form_works_in_a_permission_scope(shout):
+    for words in ("hello", "Hello", "goodbye"):
+        assert shout.admin.post(shout.url("memo"), json={"words": words}).status_code == 201
+    reader = shout.client_for("loud", roles=(("shout_app", "loud_reader"),))
+    items = reader.get(shout.url("memo")).json()["items"]  # the scope runs as SQL
+    assert sorted(i["words"] for i in items) == ["Hello", "hello"]
