@@ -1,5 +1,10 @@
 """The ``jimu`` command. Each subcommand imports what it needs when it runs, so ``jimu eval`` starts
-without loading the web stack or the database layer."""
+without loading the web stack or the database layer.
+
+Engines add sub-commands with the ``add_commands(subparsers) -> {name: handler}`` hook (see
+engine/plugins.py); ``handler(args) -> int`` is the exit code. Engines are imported only when the
+command is none of the built-in ones (or for ``jimu --help``), so a built-in command starts as light
+as before."""
 from __future__ import annotations
 
 import argparse
@@ -9,8 +14,10 @@ import sys
 
 from . import __version__
 
+BUILT_IN = frozenset({"check", "install", "serve", "worker", "eval", "users"})
 
-def _parser() -> argparse.ArgumentParser:
+
+def _parser(engine_commands: dict | None = None) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="jimu", description="Jimu 积木 — a no-code platform engine / 无代码平台引擎")
     p.add_argument("--version", action="version", version=f"jimu {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
@@ -48,7 +55,22 @@ def _parser() -> argparse.ArgumentParser:
 
     u = sub.add_parser("users", help="add users, set passwords, make API tokens / 用户与令牌", add_help=False)
     u.add_argument("rest", nargs=argparse.REMAINDER)
+    if engine_commands is not None:
+        engine_commands.update(_engine_commands(sub))
     return p
+
+
+def _engine_commands(sub) -> dict:
+    """Every engine's sub-commands, added to ``sub``; a name already taken is the engine's mistake."""
+    from .plugins import hooks
+
+    out: dict = {}
+    for hook in hooks("add_commands"):
+        for name, handler in (hook(sub) or {}).items():
+            if name in BUILT_IN or name in out:
+                raise SystemExit(f"jimu: an engine adds the command {name!r} twice or over a built-in one")
+            out[name] = handler
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -61,10 +83,15 @@ def main(argv: list[str] | None = None) -> int:
         from .identity.users_cli import main as users_main
 
         return users_main(argv[1:])
-    args = _parser().parse_args(argv)
+    # engines' commands are read only when the command is not a built-in one (or for the help)
+    engine_commands: dict | None = None if argv and argv[0] in BUILT_IN else {}
+    parser = _parser(engine_commands)
+    args = parser.parse_args(argv)
     if args.command is None:
-        _parser().print_help()
+        parser.print_help()
         return 2
+    if engine_commands and args.command in engine_commands:
+        return int(engine_commands[args.command](args) or 0)
     if args.command == "check":
         from .bundle.check_cli import main as check_main
 

@@ -5,7 +5,14 @@ engine module named here offers any of these hooks, looked up by name when a run
 
     add_field_types(registry)     more field types, before any app compiles
     add_tables(metadata) -> dict  the engine's own platform tables (name -> Table)
-    register(runtime)             pipeline handlers, read policies, functions, API routers
+    register(runtime)             pipeline handlers, read policies, functions, API routers;
+                                  runtime.add_public_path(p) opens one of its own paths without
+                                  sign-in (engine/public_paths.py says which may be)
+    add_functions(app_doc) -> [FunctionSpec]
+                                  expression functions (zh/en description, types, SQL form if any)
+                                  for the checker, runtime and /functions; app_doc None = all apps
+    add_commands(subparsers) -> {name: handler}
+                                  ``jimu`` sub-commands (argparse); handler(args) -> exit code
     field_sources(app, functions, runtime=None) -> identity.derived_hidden.FieldSources
                                   which computed fields read which fields (fields derived from a
                                   hidden field are hidden too); ``runtime`` when there is one

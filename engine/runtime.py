@@ -85,6 +85,14 @@ class Runtime:
             if hook is not None:
                 hook(self)
 
+    def add_public_path(self, path: str) -> None:
+        """Open ``path`` without sign-in (an engine's inbound webhook); refused with a clear error when
+        it is outside /api/v1/, wider than one engine's routes, or one of the kernel's (engine/public_paths.py)."""
+        from .public_paths import check_public_path
+
+        check_public_path(path)
+        self.public_paths.add(path)
+
     def profile_field_types(self) -> dict:
         """Profile fields of users that installed apps declare (``user_fields`` in app.yaml)."""
         from .expressions import profile_types

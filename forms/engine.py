@@ -21,6 +21,7 @@ PARTS: tuple[str, ...] = (
     "forms.autonumber",
     "forms.io_api",  # import and export of records (xlsx, csv)
     "forms.printing",  # print templates: a record to PDF (sandboxed Jinja2, fpdf2, bundled CJK font)
+    "forms.old_values",  # OLD(field): the value before this write
 )
 
 
@@ -42,6 +43,16 @@ def add_tables(metadata) -> dict:
         if hook is not None:
             tables.update(hook(metadata))
     return tables
+
+
+def add_functions(app_doc=None) -> list:
+    """Expression functions of the form engine (engine/plugins.py hook)."""
+    out = []
+    for part in _parts():
+        hook = getattr(part, "add_functions", None)
+        if hook is not None:
+            out.extend(hook(app_doc))
+    return out
 
 
 def check_app(app, field_types) -> list:

@@ -17,8 +17,9 @@ from engine.fieldtypes import FieldValueError
 from engine.identity.actor import system_actor
 from engine.records.pipeline import Write, WriteBatch
 
-from .evaluation import RelatedLoader, attach, context, eval_copy, masked, value_or_none
+from .evaluation import RelatedLoader, as_expr_values, attach, context, eval_copy, masked, value_or_none
 from .model import AppModel, Step, model_for
+from .old_values import with_old
 from .rollup_sql import rollup_values
 
 
@@ -63,7 +64,9 @@ class Computation:
 
     def record_copy(self, w: Write) -> dict:
         system = self.batch.system_values(w)
-        return eval_copy(self.batch.entity, w.values, {k: system.get(k) for k in SYSTEM_FIELD_TYPES})
+        rec = eval_copy(self.batch.entity, w.values, {k: system.get(k) for k in SYSTEM_FIELD_TYPES})
+        # OLD(field) reads the values before the write (none on create)
+        return with_old(rec, as_expr_values(self.batch.entity, w.old) if w.op == "update" and w.old else None)
 
     def run(self) -> None:
         ent = self.batch.entity

@@ -7,6 +7,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
 from ..errors import JimuError
+from ..public_paths import check_routes
 from ..runtime import Runtime
 from . import admin, auth, calendars, comments, inbox, jobs_admin, meta, my_access, records, search, versions, views
 from .authn import install_authentication
@@ -41,6 +42,9 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(my_access.router)
     app.include_router(search.router)
     app.include_router(views.router)
+    # a public entry may open only routes an engine added, never a kernel route (engine/public_paths.py)
+    check_routes(runtime.public_paths, {r.path for router in runtime.routers for r in router.routes},
+                 {r.path for r in app.routes if hasattr(r, "path")})
     try:
         from designer.home import install_web
     except ImportError:  # the web front end is optional for an API-only deployment

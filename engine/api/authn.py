@@ -7,7 +7,8 @@ How a request is decided, in order:
 1. Outside ``/api/`` (the start page, /docs, /openapi.json, static files): passed through untouched.
 2. Open without signing in: ``POST /api/v1/auth/login``, ``GET``/``HEAD /api/v1/health``, and the
    paths in ``runtime.public_paths`` (exact paths, or a prefix when an entry ends with ``*``; any
-   method). No user is attached to these requests.
+   method), which engines add with ``runtime.add_public_path`` under the rule of
+   engine/public_paths.py. No user is attached to these requests.
 3. ``Authorization: Bearer jimu_...``: a live API token of an active user, or 401. A bearer token
    needs no CSRF token (a cross-site page cannot add that header).
 4. Otherwise the ``jimu_session`` cookie: a live session of an active user, or 401 (the dead cookie
@@ -34,6 +35,7 @@ from ..identity.actor import Actor, load_actor
 from ..identity.api_tokens import find_token
 from ..identity.sessions import COOKIE_NAME, CSRF_HEADER, SessionSettings, find_session
 from ..identity.throttle import ThrottleSettings
+from ..public_paths import opens, public_path_problem
 from .jsonio import JimuJSONResponse
 
 OPEN = {("POST", "/api/v1/auth/login"), ("GET", "/api/v1/health"), ("HEAD", "/api/v1/health")}
@@ -132,7 +134,8 @@ class AuthenticationMiddleware:
         if (method, path) in OPEN:
             return True
         for p in getattr(self.runtime, "public_paths", ()) or ():
-            if p == path or (p.endswith("*") and path.startswith(p[:-1])):
+            # an entry put in the set by hand is held to the same rule as runtime.add_public_path
+            if opens(p, path) and public_path_problem(p) is None:
                 return True
         return False
 

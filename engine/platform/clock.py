@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from rules.expr.clock import DEFAULT_ZONE
+
 
 class FixedClock:
     """A clock that stands still until moved: ``clock.advance(minutes=5)``, ``clock.set(t)``."""
@@ -24,7 +26,7 @@ class FixedClock:
 
 # --- the business's time zone: one setting for every date the platform works out -----------------
 TIMEZONE_SETTING = "timezone"  # runtime.settings key
-DEFAULT_TIMEZONE = "Asia/Shanghai"
+DEFAULT_TIMEZONE = DEFAULT_ZONE  # one default for the platform and jimu eval (rules/expr/clock.py)
 
 
 def business_zone(settings: dict) -> str:

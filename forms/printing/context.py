@@ -80,7 +80,10 @@ def _display_texts(runtime, conn, fdef, kind: str, ids: set[int]) -> dict[int, s
 
 def print_context(runtime, app: CompiledApp, entity: CompiledEntity, record: Mapping[str, Any], *, lang: str,
                   actor, conn) -> dict[str, Any]:
-    tz = zone(getattr(actor, "time_zone", None))
+    from engine.platform.clock import business_zone
+
+    # the user's own zone, else the business zone (as TODAY() is): never the UTC date at 00:30 in Beijing
+    tz = zone(getattr(actor, "time_zone", None) or business_zone(runtime.settings))
     people = _People(runtime, conn)
     subs = {f.name: row_fields(app, entity, f) for f in entity.fields}
     for f in entity.fields:

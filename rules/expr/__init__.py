@@ -43,15 +43,22 @@ def evaluate(text: str, data: Mapping[str, Any] | None = None, *, today: _dt.dat
     return compiled.fn(from_json(data), make_context(today, now))
 
 
-def make_context(today: _dt.date | str | None = None, now: _dt.datetime | str | None = None) -> EvalContext:
+def make_context(today: _dt.date | str | None = None, now: _dt.datetime | str | None = None,
+                 tz: str | None = None) -> EvalContext:
     """An EvalContext with the clock pinned: ``today`` alone keeps the time of day, ``now`` alone
-    gives today as its date."""
+    gives today as its date. Times are wall-clock times of the business zone (``tz``, else
+    JIMU_TIMEZONE, else Asia/Shanghai): a ``now`` with an offset (``...Z``) is moved into it, a naive
+    one is taken as already in it, and no ``now`` is the zone's current time."""
+    from .clock import wall_clock
+
     if isinstance(today, str):
         today = _dt.date.fromisoformat(today)
     if isinstance(now, str):
-        now = _dt.datetime.fromisoformat(now).replace(tzinfo=None)
+        now = _dt.datetime.fromisoformat(now.replace("Z", "+00:00") if now.endswith(("Z", "z")) else now)
+    if isinstance(now, _dt.datetime) and now.tzinfo is not None:
+        now = wall_clock(now, tz)
     if now is None:
-        now = _dt.datetime.now().replace(microsecond=0)
+        now = wall_clock(None, tz)
         if today is not None:
             now = _dt.datetime.combine(today, now.time())
     if today is None:

@@ -330,6 +330,10 @@ class _Generator:
         t = self.fresh()
         f = self.const(spec.impl)
         prefix = "ctx, " if spec.needs_context else ""
+        if spec.field_args:  # the fields' names, and the record they are read from (OLD)
+            paths = [self.const(getattr(a, "path", None)) for a in node.args]
+            out.append(f"{ind}{t} = {f}({prefix}r, {', '.join(paths)})")
+            return t
         if spec.lazy:
             thunks = [self.thunk(a) for a in node.args]
             out.append(f"{ind}{t} = {f}({prefix}{', '.join(thunks)})")

@@ -1,7 +1,12 @@
 """``jimu eval``: evaluate expressions from the command line.
 
-    jimu eval 'EXPR' [--data JSON] [--today YYYY-MM-DD] [--now ISO]
+    jimu eval 'EXPR' [--data JSON] [--today YYYY-MM-DD] [--now ISO] [--tz ZONE]
     jimu eval --batch FILE|-          one JSON request per line in, one JSON answer per line out
+
+TODAY() and NOW() follow the business time zone as the platform's do (--tz, else JIMU_TIMEZONE, else
+Asia/Shanghai): ``--now 2026-12-02T16:30:00Z`` is 00:30 on 2026-12-03 in Beijing, so TODAY() is
+2026-12-03 and NOW() prints 2026-12-03T00:30:00+08:00 (a result's datetimes carry the zone's offset).
+A --now without an offset is a time in that zone.
 
 A request is ``{"expr": ..., "data": {...}, "today": ..., "now": ...}``; the answer is
 ``{"ok": true, "value": ...}`` (an error value such as "#DIV/0!" is a value) or, when the expression
@@ -21,6 +26,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
+from .clock import with_offset, zone
 from .compile_py import compile_expression
 from .errors import ExprError
 from .json_values import dumps, from_json, infer_scope, paths_trie, project, shape_of
@@ -33,13 +39,18 @@ EVAL_FAILED = "eval.E003"
 
 def main(argv: list[str]) -> int:
     args = _arguments().parse_args(argv)
+    try:
+        zone(args.tz)
+    except ValueError as e:
+        _write(sys.stderr, f"--tz / JIMU_TIMEZONE: {e}\n")
+        return 2
     if args.batch is not None:
-        return batch(args.batch, today=args.today, now=args.now)
+        return batch(args.batch, today=args.today, now=args.now, tz=args.tz)
     if args.expression is None:
         _arguments().print_usage(sys.stderr)
         print("需要一个表达式或 --batch / an expression or --batch is required", file=sys.stderr)
         return 2
-    return single(args.expression, args.data, args.today, args.now)
+    return single(args.expression, args.data, args.today, args.now, args.tz)
 
 
 def _arguments() -> argparse.ArgumentParser:
@@ -48,7 +59,8 @@ def _arguments() -> argparse.ArgumentParser:
                    help="the expression, e.g. 'IF(amount >= 50000, \"大额\", \"普通\")'")
     p.add_argument("--data", help="JSON object whose keys are the fields (or @file.json)")
     p.add_argument("--today", help="pin TODAY() (YYYY-MM-DD)")
-    p.add_argument("--now", help="pin NOW() (ISO date-time)")
+    p.add_argument("--now", help="pin NOW() (ISO date-time; with Z or an offset it is moved into the zone)")
+    p.add_argument("--tz", help="the business time zone of TODAY()/NOW() (default: $JIMU_TIMEZONE or Asia/Shanghai)")
     p.add_argument("--batch", metavar="FILE", help="JSON lines of requests; '-' reads stdin")
     return p
 
@@ -62,10 +74,11 @@ def _write(stream: IO[str], text: str) -> None:
         stream.write(text)
 
 
-def single(expression: str, data_text: str | None, today: str | None, now: str | None) -> int:
+def single(expression: str, data_text: str | None, today: str | None, now: str | None,
+           tz: str | None = None) -> int:
     try:
         data = _load_data(data_text)
-        ctx = _context(today, now)
+        ctx = _context(today, now, tz)
     except ValueError as e:
         _write(sys.stderr, f"{e}\n")
         return 2
@@ -80,7 +93,7 @@ def single(expression: str, data_text: str | None, today: str | None, now: str |
                else f"{e.message['zh']}\n{e.message['en']}\n")
         return 1
     value = compiled.fn(record, ctx)
-    _write(sys.stdout, dumps(value) + "\n")
+    _write(sys.stdout, dumps(with_offset(value, tz)) + "\n")
     return 0
 
 
@@ -109,11 +122,11 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number JSON allows")
 
 
-def _context(today: str | None, now: str | None) -> EvalContext:
+def _context(today: str | None, now: str | None, tz: str | None = None) -> EvalContext:
     from . import make_context
 
     try:
-        return make_context(today, now)
+        return make_context(today, now, tz)
     except (TypeError, ValueError):
         raise ValueError(f"日期格式不对 / malformed date: today={today!r} now={now!r}") from None
 
@@ -126,20 +139,20 @@ def _registry() -> FunctionRegistry:
 
 # --- batch ------------------------------------------------------------------------------------------
 
-def batch(path: str, today: str | None = None, now: str | None = None) -> int:
+def batch(path: str, today: str | None = None, now: str | None = None, tz: str | None = None) -> int:
     try:
         source = sys.stdin.buffer if path == "-" else open(path, "rb")  # noqa: SIM115 - closed below
     except OSError as e:
         _write(sys.stderr, f"无法读取 {path} / cannot read {path}: {e}\n")
         return 2
     try:
-        default_ctx = _context(today, now)
+        default_ctx = _context(today, now, tz)
     except ValueError as e:
         _write(sys.stderr, f"{e}\n")
         return 2
     out = sys.stdout.buffer
     interactive = path == "-"  # a caller on a pipe may wait for each answer before the next request
-    runner = _BatchRunner(_registry(), default_ctx, (today, now))
+    runner = _BatchRunner(_registry(), default_ctx, (today, now), tz)
     try:
         for raw in source:
             out.write(runner.answer(raw).encode("utf-8"))
@@ -156,8 +169,9 @@ class _BatchRunner:
     """Answers one request line at a time; compiled expressions are cached by (text, data shape) and
     contexts by their (today, now) for the length of the run."""
 
-    def __init__(self, registry: FunctionRegistry, default_ctx: EvalContext, default_clock: tuple) -> None:
-        self.registry = registry
+    def __init__(self, registry: FunctionRegistry, default_ctx: EvalContext, default_clock: tuple,
+                 tz: str | None = None) -> None:
+        self.registry, self.tz = registry, tz
         self.compiled: dict[tuple, Any] = {}
         self.reads: dict[str, dict] = {}  # expression text -> the trie of the paths it reads
         self.contexts: dict[tuple, EvalContext] = {default_clock: default_ctx, (None, None): default_ctx}
@@ -211,7 +225,7 @@ class _BatchRunner:
         if ctx is None:
             return _failure(NOT_A_REQUEST, "\"today\"/\"now\" 日期格式不对",
                             "\"today\"/\"now\" is not a valid date")
-        return '{"ok": true, "value": ' + dumps(compiled.fn(record, ctx)) + "}\n"
+        return '{"ok": true, "value": ' + dumps(with_offset(compiled.fn(record, ctx), self.tz)) + "}\n"
 
     def context(self, today: Any, now: Any) -> EvalContext | None:
         if not (today is None or type(today) is str) or not (now is None or type(now) is str):
@@ -221,7 +235,7 @@ class _BatchRunner:
         if ctx is None:
             try:
                 ctx = _context(today if today is not None else self.default_clock[0],
-                               now if now is not None else self.default_clock[1])
+                               now if now is not None else self.default_clock[1], self.tz)
             except ValueError:
                 return None
             self.contexts[clock] = ctx

@@ -11,6 +11,12 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 from .types import ANY, Type
 
 
+def _wall_clock() -> _dt.datetime:
+    from .clock import wall_clock
+
+    return wall_clock()
+
+
 @dataclass(frozen=True)
 class Param:
     name: str
@@ -47,6 +53,10 @@ class FunctionSpec:
     volatile: bool = False  # depends on the clock or the user: never constant-folded
     sql: Callable[..., Any] | None = None
     check: Callable[[Sequence[Any]], str | None] | None = None  # extra static check of arg nodes
+    # the arguments name fields rather than give values: impl(ctx, record, *paths) where each path is
+    # the field's tuple of names (OLD(amount) reads the record's value before the write); ``check``
+    # makes sure each argument is a field
+    field_args: bool = False
 
     def min_args(self) -> int:
         return sum(1 for p in self.params if not p.optional)
@@ -123,8 +133,9 @@ class EvalContext:
     (CURRENT_USER's record, OLD values) without growing this class for each.
     """
 
-    today: _dt.date = field(default_factory=_dt.date.today)
-    now: _dt.datetime = field(default_factory=lambda: _dt.datetime.now().replace(microsecond=0))
+    # by default the business zone's wall clock (rules/expr/clock.py), never the machine's date
+    today: _dt.date = field(default_factory=lambda: _wall_clock().date())
+    now: _dt.datetime = field(default_factory=lambda: _wall_clock())
     user: Mapping[str, Any] | None = None
     calendars: Mapping[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)

@@ -75,7 +75,7 @@ def test_today_and_now(capsys):
     assert value_of(capsys, "TODAY()", "--today", "2024-02-29") == "2024-02-29"
     assert value_of(capsys, 'DATEDIF(d, TODAY(), "d")', "--data", '{"d": "2024-01-01"}',
                     "--today", "2024-03-01") == 60
-    assert value_of(capsys, "NOW() + 0.5", "--now", "2024-02-29T08:00:00") == "2024-02-29T20:00:00"
+    assert value_of(capsys, "NOW() + 0.5", "--now", "2024-02-29T08:00:00") == "2024-02-29T20:00:00+08:00"
     assert value_of(capsys, "TODAY()", "--now", "2024-02-29T08:00:00") == "2024-02-29"
 
 
