@@ -68,8 +68,8 @@ def check_bundle(path: str | os.PathLike[str] | bytes, field_types: FieldTypesLi
         found.extend(value_problems(source, app, field_types))  # defaults and seed data
         found.extend(_relation_filter_problems(source, app, field_types))
         found.extend(_kind_problems(source, kinds, schema_faulted, app))  # with the compiled app at hand
-        if not any(e.is_error for e in found):
-            found.extend(_engine_problems(source, app, field_types))
+        # the engines judge the compiled entities whatever the grants say: every problem at once
+        found.extend(_engine_problems(source, app, field_types))
     errors = tuple(e for e in found if e.is_error)
     return CheckResult(errors, tuple(e for e in found if not e.is_error), source)
 
