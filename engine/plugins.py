@@ -9,6 +9,8 @@ engine module named here offers any of these hooks, looked up by name when a run
     field_sources(app, functions, runtime=None) -> identity.derived_hidden.FieldSources
                                   which computed fields read which fields (fields derived from a
                                   hidden field are hidden too); ``runtime`` when there is one
+    inbox_sources() -> list[platform.inbox.InboxSource]
+                                  kinds of inbox items: kind, {zh,en} label, count(), latest()
 
 Like a framework's list of installed apps: the composition lives in one place, in data.
 """
