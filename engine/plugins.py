@@ -11,6 +11,8 @@ engine module named here offers any of these hooks, looked up by name when a run
                                   hidden field are hidden too); ``runtime`` when there is one
     inbox_sources() -> list[platform.inbox.InboxSource]
                                   kinds of inbox items: kind, {zh,en} label, count(), latest()
+    grant_sources() -> list[identity.grant_sources.GrantSource]
+                                  records granted to a user for a while: ids (SQL), read/write fields
 
 Like a framework's list of installed apps: the composition lives in one place, in data.
 """

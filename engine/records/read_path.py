@@ -192,6 +192,8 @@ class RecordReader:
                 else:
                     d[f.name] = f.dump(v)
             for s in SYSTEM_OUT:
+                if s in hidden:  # a record granted by an engine shows only the fields granted
+                    continue
                 v = r[s]
                 d[s] = v.isoformat() + "Z" if hasattr(v, "isoformat") else v
             out.append(d)
