@@ -164,3 +164,50 @@ def test_an_export_holds_the_granted_record_with_its_named_fields_only(erp, logi
     granted = next(row for row in rows if row.get("Name") == "招商银行")
     assert {k for k, v in granted.items() if v} <= {"Name", "Level", "ID", "Id", "id"}, granted
     assert not granted.get("Code") and not granted.get("Phone")
+
+
+def _opportunity(erp, login, tmp_path) -> tuple[int, str]:
+    """rep_south1's opportunity on 招商银行 with a proposal attached, made by the app's admin."""
+    erp.settings["files_dir"] = str(tmp_path / "files")
+    admin = login("erp_admin")
+    up = admin.post("/api/v1/files", data={"app": "sales_erp", "entity": "opportunity", "field": "proposal_doc"},
+                    files={"file": ("方案.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")})
+    assert up.status_code == 201, up.text
+    r = admin.post(f"{BASE}/opportunity", json={
+        "name": "招行 PoC", "customer": _ids(erp)["C0004"], "owner": _uid(erp, "rep_south1"),
+        "proposal_doc": [up.json()["id"]]})
+    assert r.status_code == 201, r.text
+    return r.json()["id"], up.json()["id"]
+
+
+def _task_on(erp, login: str, entity: str, record_id: int, fields: str) -> int:
+    t = erp.db.core["sample_grant_task"]
+    with erp.transaction() as c:
+        return c.execute(sa.insert(t).values(user_id=_uid(erp, login), app="sales_erp", entity=entity,
+                                             record_id=record_id, fields=fields, write_fields="",
+                                             open=True)).inserted_primary_key[0]
+
+
+def test_attachments_follow_the_named_fields(erp, login, tmp_path):
+    opp, file_id = _opportunity(erp, login, tmp_path)
+    c = login("rep_east1")
+    url = f"{BASE}/opportunity/{opp}/files/{file_id}"
+    assert c.get(url).status_code == 404
+    task = _task_on(erp, "rep_east1", "opportunity", opp, "name")  # the attachment field not named
+    assert c.get(f"{BASE}/opportunity/{opp}").status_code == 200
+    assert c.get(url).status_code == 404
+    _close(erp, task)
+    _task_on(erp, "rep_east1", "opportunity", opp, "name,proposal_doc")
+    d = c.get(url)
+    assert d.status_code == 200 and d.content.startswith(b"%PDF")
+
+
+def test_computed_fields_show_only_when_every_field_they_read_is_named(erp, login, tmp_path):
+    opp, _ = _opportunity(erp, login, tmp_path)
+    _task_on(erp, "rep_east1", "opportunity", opp, "name,stage,probability,weighted_amount,customer_level")
+    rec = login("rep_east1").get(f"{BASE}/opportunity/{opp}").json()
+    assert "probability" in rec and "stage" in rec  # probability reads the stage, named
+    assert "weighted_amount" not in rec  # reads amount, not named
+    assert "customer_level" not in rec  # reads the customer's level: another entity is never granted
+    assert "customer" not in rec and "amount" not in rec and "number" not in rec
+    assert rec["title"] == f"#{opp}"  # the title shows the number, not named
