@@ -211,3 +211,29 @@ def test_computed_fields_show_only_when_every_field_they_read_is_named(erp, logi
     assert "customer_level" not in rec  # reads the customer's level: another entity is never granted
     assert "customer" not in rec and "amount" not in rec and "number" not in rec
     assert rec["title"] == f"#{opp}"  # the title shows the number, not named
+
+
+def _pdf_text(content: bytes) -> str:
+    import pypdf
+
+    reader = pypdf.PdfReader(io.BytesIO(content))
+    return "".join("".join((p.extract_text() or "").replace("\x00", "").split()) for p in reader.pages)
+
+
+def test_print_shows_the_granted_record_with_its_named_fields_only(erp, login):
+    """Print stays a role's action (sales reps print quotes); rep_east2 reads only their own quotes,
+    and a grant lets them print rep_east1's quote with its number and terms, the customer left out."""
+    t = erp.table("sales_erp", "quote")
+    with erp.connect() as c:
+        quote, number = c.execute(sa.select(t.c.id, t.c.number)).first()
+    c = login("rep_east2")
+    url = f"{BASE}/quote/{quote}/print/quotation"
+    assert c.get(url).status_code == 404
+    task = _task_on(erp, "rep_east2", "quote", quote, "number,terms")
+    r = c.get(url, params={"lang": "zh"})
+    assert r.status_code == 200, r.text
+    text = _pdf_text(r.content)
+    assert number in text and "合同签订后30日内交货" in text
+    assert "华为" not in text  # the customer is not named
+    _close(erp, task)
+    assert c.get(url).status_code == 404
