@@ -144,6 +144,9 @@ def test_related_titles_and_exports_follow_the_grant(erp, login):
         assert before["customer"]["title"] is None
     task = _task(erp, "rep_east1", cmb, fields="level", write="")  # the title field is not named
     assert c.get(f"{BASE}/customer/{cmb}").json()["title"] == f"#{cmb}"
+    items = c.get(f"{BASE}/contact", params={"page_size": 100}).json()["items"]
+    titles = {i["customer"]["title"] for i in items}  # the rep's own customers keep their titles
+    assert {"华为技术有限公司", "永辉超市"} <= titles and "招商银行" not in titles
     _close(erp, task)
     _task(erp, "rep_east1", cmb)
     after = contact()
