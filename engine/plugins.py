@@ -19,6 +19,10 @@ engine module named here offers any of these hooks, looked up by name when a run
     add_actions(registry)         more actions for flows and rules (engine/actions.py ActionRegistry)
     definition_kinds() -> [kinds.KindSpec]  kinds of definition files (folder, schema, cross-check,
                                   compile step): checked, hashed, versioned; runtime.definitions(app, kind)
+    inbox_sources() -> list[platform.inbox.InboxSource]
+                                  kinds of inbox items: kind, {zh,en} label, count(), latest()
+    grant_sources() -> list[identity.grant_sources.GrantSource]
+                                  records granted to a user for a while: ids (SQL), read/write fields
 
 Like a framework's list of installed apps: the composition lives in one place, in data.
 """

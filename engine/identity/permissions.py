@@ -229,10 +229,12 @@ def _conditions(grants: list[Grant], action: str, req: ReadRequest) -> list[tupl
 
 
 def permission_policy(req: ReadRequest) -> ReadScope:
-    """The read filter and field mask for one actor on one entity."""
+    """The read filter and field mask for one actor on one entity: the roles' union, and the
+    records engines grant (grant_sources.py), each a condition whose mask shows only its fields."""
     if req.actor.bypass:
         return ReadScope()
     conds = _conditions(grants_for(req.runtime, req.app.name, req.entity.name, req.actor), "read", req)
+    conds += _engine_conditions(req, "read")
     if not conds:
         return ReadScope(where=sa.false())
     where = None if any(c is None for _, c in conds) else sa.or_(*(c for _, c in conds))
@@ -242,6 +244,22 @@ def permission_policy(req: ReadRequest) -> ReadScope:
         return ReadScope(where=where, hidden=union)
     masks = tuple((sa.true() if c is None else c, g.hidden) for g, c in conds)
     return ReadScope(where=where, hidden=union, masks=masks)
+
+
+def _engine_conditions(req: ReadRequest, action: str) -> list[tuple[Grant, sa.ColumnElement]]:
+    """The engines' record grants as role-like grants: read hides every field not named (and the
+    system columns); update writes only the named write fields."""
+    from .grant_sources import GRANT_HIDDEN_SYSTEM, engine_grants
+
+    out = []
+    names = frozenset(f.name for f in req.entity.fields)
+    for i, g in enumerate(engine_grants(req.runtime, req.actor, req.app, req.entity)):
+        if action == "update" and not g.write:
+            continue
+        grant = Grant(role=f"engine-grant-{i}", read=Scope("expr"), update=Scope("expr") if g.write else None,
+                      hidden=(names - g.read) | GRANT_HIDDEN_SYSTEM, readonly=names - g.write)
+        out.append((grant, req.table.c.id.in_(g.ids)))
+    return out
 
 
 BYPASS_NOTE_EVERY = 3600  # seconds: the event log says an admin read past the permissions, not every time
@@ -291,6 +309,8 @@ def check_write_permissions(batch) -> None:
         for op in {action[w.op] for w in others}:
             ws = [w for w in others if action[w.op] == op]
             conds = _conditions(grants, op, req)
+            if op == "update":
+                conds += _engine_conditions(req, "update")
             admitted = _admitting(batch.conn, batch.table, [w.id for w in ws], conds)
             for w in ws:
                 roles = admitted.get(w.id, [])

@@ -21,7 +21,7 @@ def test_a_reminder_reaches_the_assignees_inbox_in_their_language(rt, sign_in):
         "link": {"app": "sales_erp", "entity": "customer", "record_id": cmb}})
     assert r.status_code == 201, r.text
     box = south.get("/api/v1/inbox").json()
-    assert box["counts"] == {"todos": 1, "notifications": 0, "approvals": 0} and box["total"] == 1
+    assert box["counts"] == {"todos": 1, "notifications": 0} and box["total"] == 1
     assert [t["title"] for t in box["latest"]["todos"]] == ["招商银行续约"]
     assert box["latest"]["todos"][0]["link"]["title"] == "招商银行"
 
@@ -32,7 +32,7 @@ def test_a_reminder_reaches_the_assignees_inbox_in_their_language(rt, sign_in):
     assert run_due_jobs(rt, "worker-1") == 1
 
     box = south.get("/api/v1/inbox").json()
-    assert box["counts"] == {"todos": 1, "notifications": 1, "approvals": 0}
+    assert box["counts"] == {"todos": 1, "notifications": 1}
     note = box["latest"]["notifications"][0]
     assert note["kind"] == "todo.reminder"
     assert note["title"] == "To-do reminder: 招商银行续约"  # rep_south1 reads English
@@ -40,15 +40,15 @@ def test_a_reminder_reaches_the_assignees_inbox_in_their_language(rt, sign_in):
     assert note["link"] == {"app": "sales_erp", "entity": "customer", "record_id": cmb, "title": "招商银行"}
     assert note["created_at"] == (T0 + dt.timedelta(hours=5)).isoformat()
     # nobody else hears of it
-    assert east.get("/api/v1/inbox").json()["counts"] == {"todos": 0, "notifications": 0, "approvals": 0}
+    assert east.get("/api/v1/inbox").json()["counts"] == {"todos": 0, "notifications": 0}
     assert manager.get("/api/v1/inbox").json()["counts"]["notifications"] == 0
 
     assert south.post(f"/api/v1/notifications/{note['id']}/read").status_code == 200
-    assert south.get("/api/v1/inbox").json()["counts"] == {"todos": 1, "notifications": 0, "approvals": 0}
+    assert south.get("/api/v1/inbox").json()["counts"] == {"todos": 1, "notifications": 0}
     tid = box["latest"]["todos"][0]["id"]
     assert south.post(f"/api/v1/todos/{tid}/done").status_code == 200
     box = south.get("/api/v1/inbox").json()
-    assert box["total"] == 0 and box["latest"] == {"todos": [], "notifications": [], "approvals": []}
+    assert box["total"] == 0 and box["latest"] == {"todos": [], "notifications": []}
 
 
 def test_the_inbox_shows_the_latest_unread_and_the_earliest_due(rt, sign_in):
@@ -64,7 +64,7 @@ def test_the_inbox_shows_the_latest_unread_and_the_earliest_due(rt, sign_in):
     first = client.get("/api/v1/notifications").json()["items"][-1]["id"]  # the oldest
     client.post(f"/api/v1/notifications/{first}/read")
     box = client.get("/api/v1/inbox", params={"latest": 3}).json()
-    assert box["counts"] == {"todos": 3, "notifications": 6, "approvals": 0}
+    assert box["counts"] == {"todos": 3, "notifications": 6}
     assert [n["title"] for n in box["latest"]["notifications"]] == ["通知6", "通知5", "通知4"]
     assert [t["title"] for t in box["latest"]["todos"]] == ["soon", "later", "no date"]
     assert client.get("/api/v1/inbox", params={"latest": 0}).status_code == 422

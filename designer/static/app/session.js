@@ -10,7 +10,9 @@ const CHOSEN = 'jimu.langChosen'; // the language was picked on the sign-in page
 export const session = reactive({
   user: null,
   apps: [], // [{name, label, entities: [{name, label, actions: {read, create, ...}, hidden}]}]
-  inbox: { counts: { todos: 0, notifications: 0, approvals: 0 }, total: 0, latest: {} },
+  // counts and latest items per kind; sources: [{kind, label {zh,en}, count}], the built-in to-dos and
+  // notifications then every kind engines add (GET /inbox)
+  inbox: { counts: { todos: 0, notifications: 0 }, total: 0, latest: {}, sources: [] },
 });
 
 const metas = new Map();

@@ -4,13 +4,16 @@ import { label } from '../i18n.js';
 import { inboxRoute, listRoute } from '../links.js';
 
 const { computed } = Vue;
+const BUILT_IN = ['todos', 'notifications'];
 
 export default {
   name: 'HomePage',
   setup() {
     const apps = computed(() => session.apps.map((a) => ({ ...a, entities: a.entities.filter((e) => e.actions.read) }))
       .filter((a) => a.entities.length));
-    return { session, apps, label, inboxRoute, listRoute };
+    // the kinds engines add to the inbox (approvals, reviews…), after the built-in two
+    const extra = computed(() => (session.inbox.sources || []).filter((s) => !BUILT_IN.includes(s.kind)));
+    return { session, apps, extra, label, inboxRoute, listRoute };
   },
   template: `
     <div class="home-page">
@@ -21,6 +24,9 @@ export default {
         </router-link>
         <router-link :to="inboxRoute('notifications')" class="tile" data-test="tile-notifications">
           <span class="tile-n">{{ session.inbox.counts.notifications }}</span><span>{{ t('inbox.unread') }}</span>
+        </router-link>
+        <router-link v-for="s in extra" :key="s.kind" :to="inboxRoute(s.kind)" class="tile" :data-test="'tile-' + s.kind">
+          <span class="tile-n">{{ s.count }}</span><span>{{ label(s.label, s.kind) }}</span>
         </router-link>
       </div>
       <el-empty v-if="!apps.length" :description="t('home.no_apps')" />

@@ -1,12 +1,14 @@
-// The inbox: to-dos assigned to the user (mark done) and their notifications (mark read), with links
-// to the records they are about; the header's counts follow every change.
+// The inbox: to-dos assigned to the user (mark done) and their notifications (mark read), then one tab
+// per kind an engine adds (its latest items, under the kind's own label), with links to the records
+// they are about; the header's counts follow every change.
 import { api } from '../api.js';
 import { label } from '../i18n.js';
 import { localDateTime } from '../fields.js';
 import { recordRoute } from '../links.js';
 import { refreshInbox, session } from '../session.js';
 
-const { ref, watch } = Vue;
+const { computed, ref, watch } = Vue;
+const BUILT_IN = ['todos', 'notifications'];
 const { useRoute, useRouter } = VueRouter;
 const { ElMessage } = ElementPlus;
 
@@ -15,7 +17,9 @@ export default {
   setup() {
     const route = useRoute();
     const router = useRouter();
-    const tab = ref(route.query.tab === 'notifications' ? 'notifications' : 'todos');
+    const tab = ref(typeof route.query.tab === 'string' && route.query.tab ? route.query.tab : 'todos');
+    const extra = computed(() => (session.inbox.sources || []).filter((s) => !BUILT_IN.includes(s.kind)));
+    const itemsOf = (kind) => (session.inbox.latest && session.inbox.latest[kind]) || [];
     const showDone = ref(false);
     const todos = ref([]);
     const notes = ref([]);
@@ -38,7 +42,7 @@ export default {
     watch(showDone, load);
     watch(tab, (v) => router.replace({ query: { tab: v } }));
     load();
-    return { tab, showDone, todos, notes, loading, session, act, localDateTime, recordRoute, label };
+    return { tab, showDone, todos, notes, loading, session, extra, itemsOf, act, localDateTime, recordRoute, label };
   },
   template: `
     <div class="inbox-page" v-loading="loading">
@@ -76,6 +80,21 @@ export default {
             </div>
             <el-button v-if="!n.read_at" size="small" data-test="mark-read" @click="act('/notifications/' + n.id + '/read')">{{ t('inbox.mark_read') }}</el-button>
           </div>
+        </el-tab-pane>
+        <el-tab-pane v-for="s in extra" :key="s.kind" :name="s.kind">
+          <template #label><span :data-test="'tab-' + s.kind">{{ label(s.label, s.kind) }} <el-badge :value="s.count" :hidden="!s.count" /></span></template>
+          <el-empty v-if="!itemsOf(s.kind).length" :description="t('inbox.nothing')" :image-size="80" />
+          <div v-for="it in itemsOf(s.kind)" :key="it.id" class="inbox-item" :data-kind="s.kind" :data-item="it.id">
+            <div class="inbox-main">
+              <div class="inbox-title">{{ label(it.title) }}</div>
+              <div class="muted inbox-meta">
+                <span v-if="it.at">{{ localDateTime(it.at) }}</span>
+                <router-link v-if="it.link" :to="recordRoute(it.link.app, it.link.entity, it.link.record_id)" class="inbox-record">{{ it.link.title }}</router-link>
+              </div>
+              <div v-if="it.body" class="inbox-desc">{{ label(it.body) }}</div>
+            </div>
+          </div>
+          <div v-if="s.count > itemsOf(s.kind).length" class="muted">{{ t('inbox.more', { n: s.count - itemsOf(s.kind).length }) }}</div>
         </el-tab-pane>
       </el-tabs>
     </div>`,
