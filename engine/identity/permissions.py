@@ -234,7 +234,7 @@ def permission_policy(req: ReadRequest) -> ReadScope:
     if req.actor.bypass:
         return ReadScope()
     conds = _conditions(grants_for(req.runtime, req.app.name, req.entity.name, req.actor), "read", req)
-    conds += _engine_conditions(req, "read")
+    conds += _adding_rows(req, conds, _engine_conditions(req, "read"))
     if not conds:
         return ReadScope(where=sa.false())
     where = None if any(c is None for _, c in conds) else sa.or_(*(c for _, c in conds))
@@ -244,6 +244,23 @@ def permission_policy(req: ReadRequest) -> ReadScope:
         return ReadScope(where=where, hidden=union)
     masks = tuple((sa.true() if c is None else c, g.hidden) for g, c in conds)
     return ReadScope(where=where, hidden=union, masks=masks)
+
+
+def _adding_rows(req: ReadRequest, roles, engine_conds):
+    """The engines' read grants that admit a row the roles do not. A grant's unnamed fields join
+    the fields hidden entity-wide (filtering on a field hidden on some rows would reveal it), so a
+    grant on records the roles already show — a director approving a contract they can read —
+    must not cost its holder columns on every other record: such a grant is left out."""
+    if not engine_conds or any(c is None for _, c in roles):
+        return []
+    admitted = sa.or_(*(c for _, c in roles)) if roles else sa.false()
+    out = []
+    with req.runtime.connect() as conn:
+        for g, c in engine_conds:
+            beyond = sa.and_(c, sa.not_(admitted))
+            if conn.execute(sa.select(sa.literal(1)).select_from(req.table).where(beyond).limit(1)).first():
+                out.append((g, c))
+    return out
 
 
 def _engine_conditions(req: ReadRequest, action: str) -> list[tuple[Grant, sa.ColumnElement]]:

@@ -106,6 +106,19 @@ def test_a_user_without_the_grant_sees_nothing_of_it(erp, login):
     assert login("warehouse1").get(f"{BASE}/customer/{cmb}").status_code == 404
 
 
+@pytest.mark.parametrize("user,code", [("rep_east1", "C0001"), ("director", "C0004")])
+def test_a_grant_on_a_record_the_roles_already_show_costs_nothing(erp, login, user, code):
+    """A rep's own customer, or any customer for the director (an approver who could read it
+    anyway): the grant adds no row, so the unnamed fields stay shown and filterable on every record."""
+    c = login(user)
+    before = c.get(f"{BASE}/customer", params={"page_size": 100}).json()
+    _task(erp, user, _ids(erp)[code])
+    after = c.get(f"{BASE}/customer", params={"page_size": 100}).json()
+    assert after == before and any("code" in i for i in after["items"])
+    assert c.get(f"{BASE}/customer", params={"q": code}).json()["total"] == 1  # code still searchable
+    assert c.get(f"{BASE}/customer/{_ids(erp)[code]}").json()["code"] == code
+
+
 def test_a_granted_write_field_can_be_written_and_no_other(erp, login):
     cmb = _ids(erp)["C0004"]
     task = _task(erp, "warehouse1", cmb)
