@@ -160,3 +160,34 @@ def test_a_database_made_before_versions_opens_and_keeps_its_old_content(db_url,
         assert rt.definition_version("maintenance", "checklist", "weekly", 2).fields == ("oiled",)
     finally:
         rt.db.dispose()
+
+
+def test_concurrent_upgrades_store_one_new_version(rt, db_url, bundle):
+    """Two installs of the same change at once (two terminals, two processes): the second waits for
+    the first and finds nothing new to store — one version 2, no duplicate-key error."""
+    import threading
+
+    (bundle / "checklists" / "weekly.yaml").write_text(SHORTER, encoding="utf-8")
+    runtimes = [open_runtime(db_url) for _ in range(4)]
+    start, outcomes = threading.Barrier(len(runtimes)), []
+
+    def upgrade(other):
+        start.wait()
+        try:
+            outcomes.append(install_bundle(other, bundle, upgrade=True).status)
+        except Exception as e:  # noqa: BLE001 - any error fails the assertion below
+            outcomes.append(repr(e))
+
+    threads = [threading.Thread(target=upgrade, args=(r,)) for r in runtimes]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for r in runtimes:
+        r.db.dispose()
+    assert set(outcomes) <= {"upgraded", "unchanged"} and "upgraded" in outcomes, outcomes
+    v = rt.db.core["definition_version"]
+    with rt.connect() as c:
+        numbers = c.execute(sa.select(v.c.version).where(v.c.kind == "checklist", v.c.name == "weekly")
+                            .order_by(v.c.version)).scalars().all()
+    assert numbers == [1, 2]
