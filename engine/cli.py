@@ -14,7 +14,7 @@ import sys
 
 from . import __version__
 
-BUILT_IN = frozenset({"check", "install", "serve", "worker", "eval", "users"})
+BUILT_IN = frozenset({"check", "install", "plan", "serve", "worker", "eval", "users"})
 
 
 def _parser(engine_commands: dict | None = None) -> argparse.ArgumentParser:
@@ -34,6 +34,11 @@ def _parser(engine_commands: dict | None = None) -> argparse.ArgumentParser:
                    help="do nothing (and succeed) when the app is already installed")
     i.add_argument("--upgrade", action="store_true", help="store new versions of an installed app's changed "
                    "definitions (not entities yet) / 更新已安装应用中有变化的定义")
+
+    pl = sub.add_parser("plan", help="show what installing or upgrading a bundle would change / 安装或升级前查看变化")
+    pl.add_argument("path")
+    pl.add_argument("--db", help="database URL (default: $JIMU_DATABASE_URL or sqlite:///./data/jimu.db)")
+    pl.add_argument("--json", action="store_true", help="print the plan as JSON")
 
     s = sub.add_parser("serve", help="serve the API and web pages / 启动服务")
     s.add_argument("--db", help="database URL")
@@ -98,6 +103,10 @@ def main(argv: list[str] | None = None) -> int:
         return check_main([args.path] + (["--json"] if args.json else []))
     if args.command == "install":
         return _install(args)
+    if args.command == "plan":
+        from .lifecycle.plan_cli import main as plan_main
+
+        return plan_main(args.path, args.db, args.json)
     if args.command == "serve":
         return _serve(args)
     if args.command == "worker":

@@ -167,6 +167,8 @@ COMMON_FIELD_KEYS: dict[str, Any] = {
     "type": {"type": "string"},  # its examples are filled in from the registry
     "label": {"$ref": "#/$defs/label"},
     "required": {"type": "boolean"},
+    "renamed_from": {"description": "The name this field had before: an upgrade renames it, its data follows.",
+                     "$ref": "#/$defs/name"},
     "default": {"description": "A constant, or an expression as a string.",
                 "type": ["string", "number", "boolean", "null"]},
     "default_expr": {"description": "A default computed by an expression: TODAY(), CURRENT_USER(), customer.owner.",
@@ -242,6 +244,8 @@ def entity_schema(field_types: FieldTypesLike) -> dict[str, Any]:
         "properties": {
             "entity": {"$ref": "#/$defs/name"},
             "label": {"$ref": "#/$defs/label"},
+            "renamed_from": {"description": "The name this entity had before: an upgrade renames it, its data "
+                                            "follows.", "$ref": "#/$defs/name"},
             "description": {"$ref": "#/$defs/label"},
             "title": {"$ref": "#/$defs/text",
                       "description": "How a record is named: field names in braces, dotted through "

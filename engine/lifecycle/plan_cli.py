@@ -1,0 +1,118 @@
+"""``jimu plan PATH [--db URL] [--json]``: what installing or upgrading the bundle would change, before
+anything is touched. Lines are grouped by kind: ``+`` added, ``-`` removed, ``~`` changed, ``>`` renamed;
+``--json`` prints the plan as one stable JSON object. A bundle with errors prints them as ``jimu check``
+does and exits 1; so does a database that cannot be opened (a clear message, no traceback)."""
+from __future__ import annotations
+
+import json
+import sys
+from typing import TextIO
+
+from .plan import Plan, PlanItem
+
+SIGN = {"added": "+", "removed": "-", "changed": "~", "renamed": ">"}
+GROUPS = {"app": "应用 / app", "entity": "实体 / entities", "field": "字段 / fields",
+          "print_template": "打印模板 / print templates", "role": "角色 / roles", "grant": "权限 / grants",
+          "table": "数据表 / tables", "column": "数据列 / columns"}
+
+
+def main(path: str, db: str | None, as_json: bool, *, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    from ..bundle.errors import BundleInvalid
+    from ..runtime import open_runtime
+    from .plan import plan_bundle
+
+    out, err = out or sys.stdout, err or sys.stderr
+    try:
+        rt = open_runtime(db)
+    except Exception as e:  # a wrong URL, no server, not a database: say so, in one line
+        reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        err.write(f"error: plan.E001: 无法打开数据库 / cannot open the database: {reason}\n")
+        return 1
+    try:
+        plan = plan_bundle(rt, path)
+    except BundleInvalid as e:
+        for problem in e.errors:
+            out.write(problem.format() + "\n")
+        n = sum(1 for p in e.errors if p.is_error)
+        err.write(f"{n} 个错误 / {n} error{'s' if n != 1 else ''}\n")
+        return 1
+    finally:
+        rt.db.dispose()
+    out.write((json.dumps(plan.to_dict(), ensure_ascii=False, indent=2, default=str) if as_json
+               else render(plan)) + "\n")
+    return 0
+
+
+def render(plan: Plan) -> str:
+    """The plan as lines a person reads: a heading, then each kind's items, then the schema."""
+    if plan.action == "unchanged":
+        return f"{plan.app} {plan.to_version}: 无变化 / unchanged"
+    if plan.action == "install":
+        head = f"安装 / install {plan.app} {plan.to_version}"
+    else:
+        head = f"升级 / upgrade {plan.app} {plan.from_version} → {plan.to_version}"
+    lines = [head]
+    for title, items in (("", plan.items), ("schema", plan.schema)):
+        groups: dict[str, list[PlanItem]] = {}
+        for i in items:
+            groups.setdefault(i.kind, []).append(i)
+        for kind, group in groups.items():
+            lines.append(f"{GROUPS.get(kind, kind)}{' (schema)' if title and kind not in GROUPS else ''}:")
+            lines += ["  " + line(i) for i in group]
+    if plan.loses_data:
+        lines.append("注意：此计划会丢失数据 / warning: this plan loses data")
+    return "\n".join(lines)
+
+
+def line(i: PlanItem) -> str:
+    d = i.details
+    text = f"{SIGN[i.change]} {i.kind} {i.name}"
+    if i.change == "renamed":
+        text += f" ← {d.get('renamed_from') or d.get('from_column')}"
+    if i.change == "added" and d.get("type"):
+        text += f" ({d['type']})"
+    if i.kind == "app" and d.get("version"):
+        text += f": version {d['version'][0]} → {d['version'][1]}" if isinstance(d["version"], list) else \
+            f" {d['version']}"
+    notes = []
+    if d.get("options"):
+        o = d["options"]
+        notes.append("options " + " ".join([*(f"+{v}" for v in o.get("added", ())),
+                                             *(f"-{v}" for v in o.get("removed", ())),
+                                             *(f"~{v}" for v in o.get("relabelled", ()) + o.get("changed", ())),
+                                             *(["(order)"] if o.get("reordered") else [])]))
+    keys = [k for k in d.get("changed", ()) if k != "options"]
+    if keys and i.kind != "app":
+        notes.append(", ".join(_change(k, d) for k in keys))
+    elif i.kind == "app" and keys:
+        notes.append(", ".join(k for k in keys if k != "version"))
+    if d.get("paths"):
+        notes.append(", ".join(d["paths"]))
+    if d.get("rows_with_removed_options"):
+        held = ", ".join(f"{v} {n}" for v, n in d["rows_with_removed_options"].items())
+        notes.append(f"仍在使用的已删选项 / removed options still held: {held} rows")
+    if d.get("conversion"):
+        a, b = (d["from_type"], d["to_type"]) if d.get("from_type") != d.get("to_type") else \
+            (d.get("from_sql"), d.get("to_sql"))
+        notes.append(f"转换 / conversion {a} → {b} ({d.get('non_null', 0)} values)")
+    if d.get("needs_default"):
+        notes.append(f"需要默认值 / needs a default ({d.get('empty_rows', d.get('rows', 0))} rows)")
+    notes = [n for n in notes if n]
+    if notes:
+        text += ": " + "; ".join(notes)
+    held = d.get("non_null") if i.kind == "column" else d.get("rows")
+    if i.change == "removed" and held:
+        text += f" — holds data in {held} rows / {held} 行有数据"
+    return text
+
+
+def _change(key: str, d: dict) -> str:
+    a, b = (d.get("from") or {}).get(key), (d.get("to") or {}).get(key)
+    if isinstance(a, (str, int, float, bool, type(None))) and isinstance(b, (str, int, float, bool, type(None))):
+        return f"{key} {_v(a)} → {_v(b)}"
+    return key
+
+
+def _v(x) -> str:
+    return "-" if x is None else json.dumps(x, ensure_ascii=False) if isinstance(x, str) else str(x).lower() \
+        if isinstance(x, bool) else str(x)
