@@ -62,7 +62,7 @@ def plan_bundle(runtime, path: str | os.PathLike) -> Plan:
                            "roles": src.roles, "definitions": src.definitions})
     name = src.app["app"]
     inst = runtime.apps.get(name)
-    old_docs = dict(inst.compiled.documents) if inst is not None else {}
+    old_docs = _as_stored(dict(inst.compiled.documents)) if inst is not None else {}
     items = definition_changes(old_docs, new_docs)
     compiled = compile_app(src.app, [d for _, d in src.entities], src.roles, runtime.field_types,
                            src.definitions)
