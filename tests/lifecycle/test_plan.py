@@ -268,3 +268,47 @@ def test_options_line_in_text(rt, tmp_path):
         field(d, "ticket", "priority")["options"].append({"value": "D", "label": {"zh": "D", "en": "D"}})
     text = render(plan_bundle(rt, variant(tmp_path, edit)))
     assert "~ field ticket.priority: options +D" in text
+
+
+def test_an_entity_renamed_with_renamed_from_keeps_its_rows(rt, tmp_path):
+    def edit(d):
+        memo = d.pop("entities/memo.yaml")
+        memo.update({"entity": "note", "renamed_from": "memo"})
+        d["entities/note.yaml"] = memo
+        grants = d["roles.yaml"]["roles"]["supervisor"]["entities"]
+        grants["note"] = grants.pop("memo")
+    plan = plan_bundle(rt, variant(tmp_path, edit))
+    note = item(plan.items, "entity", "note")
+    assert (note.change, note.details["renamed_from"], note.loses_data) == ("renamed", "memo", False)
+    table = item(plan.schema, "table", "note")
+    assert (table.change, table.details["renamed_from"], table.details["rows"]) == ("renamed", "memo", 1)
+    assert not plan.loses_data and not [i for i in plan.schema if i.kind == "column"]
+
+
+def test_sales_erp_print_template_and_sub_table_fields(db_url, tmp_path):
+    rt = open_runtime(db_url)
+    try:
+        install_bundle(rt, SALES_ERP, demo=True)
+        root = tmp_path / "sales_erp"
+        shutil.copytree(SALES_ERP, root)
+        quote = root / "entities" / "quote.yaml"
+        doc = yaml.safe_load(quote.read_text(encoding="utf-8"))
+        doc["print_templates"][0]["label"] = {"zh": "报价单（新）", "en": "Quotation (new)"}
+        lines = next(f for f in doc["fields"] if f["name"] == "lines")
+        lines["fields"] = [f for f in lines["fields"] if f["name"] != "description"]
+        quote.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        demo = root / "seed" / "demo.yaml"  # its quote lines no longer have a description
+        seeds = yaml.safe_load(demo.read_text(encoding="utf-8"))
+        for q in seeds["records"].get("quote") or ():
+            for line in q.get("lines") or ():
+                line.pop("description", None)
+        demo.write_text(yaml.safe_dump(seeds, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        plan = plan_bundle(rt, root)
+    finally:
+        rt.db.dispose()
+    t = item(plan.items, "print_template", "quote.quotation")
+    assert t.change == "changed" and t.details["changed"] == ["label"]
+    gone = item(plan.items, "field", "quote.lines.description")
+    assert (gone.change, gone.loses_data, gone.details["rows"]) == ("removed", True, 2)
+    col = item(plan.schema, "column", "quote.lines.description")
+    assert (col.change, col.details["non_null"]) == ("removed", 2)
