@@ -23,7 +23,7 @@ def main(path: str, db: str | None, as_json: bool, *, out: TextIO | None = None,
 
     out, err = out or sys.stdout, err or sys.stderr
     try:
-        rt = open_runtime(db)
+        rt = open_runtime(_planning_url(db))
     except Exception as e:  # a wrong URL, no server, not a database: say so, in one line
         reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         err.write(f"error: plan.E001: 无法打开数据库 / cannot open the database: {reason}\n")
@@ -41,6 +41,24 @@ def main(path: str, db: str | None, as_json: bool, *, out: TextIO | None = None,
     out.write((json.dumps(plan.to_dict(), ensure_ascii=False, indent=2, default=str) if as_json
                else render(plan)) + "\n")
     return 0
+
+
+def _planning_url(db: str | None) -> str:
+    """The database to plan against: a SQLite file that does not exist yet is planned as an empty
+    database in memory, so a plan never creates the file (everything in the bundle is "added")."""
+    import os
+    from pathlib import Path
+
+    import sqlalchemy as sa
+
+    from ..storage.database import DEFAULT_URL, normalise_url
+
+    url = normalise_url(db or os.environ.get("JIMU_DATABASE_URL") or DEFAULT_URL)
+    if url.startswith("sqlite"):
+        path = sa.engine.make_url(url).database
+        if path and path != ":memory:" and not Path(path).exists():
+            return "sqlite://"
+    return url
 
 
 def render(plan: Plan) -> str:

@@ -312,3 +312,11 @@ def test_sales_erp_print_template_and_sub_table_fields(db_url, tmp_path):
     assert (gone.change, gone.loses_data, gone.details["rows"]) == ("removed", True, 2)
     col = item(plan.schema, "column", "quote.lines.description")
     assert (col.change, col.details["non_null"]) == ("removed", 2)
+
+
+def test_cli_plan_for_a_database_file_not_made_yet_creates_no_file(tmp_path, capsys):
+    db = tmp_path / "none" / "jimu.db"
+    assert jimu(["plan", str(BUNDLE), "--db", f"sqlite:///{db}", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["action"] == "install" and out["from_version"] is None
+    assert not db.exists() and not db.parent.exists()
