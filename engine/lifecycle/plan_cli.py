@@ -70,16 +70,27 @@ def render(plan: Plan) -> str:
     else:
         head = f"升级 / upgrade {plan.app} {plan.from_version} → {plan.to_version}"
     lines = [head]
-    for title, items in (("", plan.items), ("schema", plan.schema)):
+    for items in (plan.items, plan.schema):
         groups: dict[str, list[PlanItem]] = {}
         for i in items:
             groups.setdefault(i.kind, []).append(i)
-        for kind, group in groups.items():
-            lines.append(f"{GROUPS.get(kind, kind)}{' (schema)' if title and kind not in GROUPS else ''}:")
+        order = list(GROUPS)
+        for kind, group in sorted(groups.items(), key=lambda kv: (order.index(kv[0]) if kv[0] in order
+                                                                    else len(order), kv[0])):
+            lines.append(f"{GROUPS.get(kind) or _kind_label(kind)}:")
             lines += ["  " + line(i) for i in group]
     if plan.loses_data:
         lines.append("注意：此计划会丢失数据 / warning: this plan loses data")
     return "\n".join(lines)
+
+
+def _kind_label(kind: str) -> str:
+    """An engine's kind by the label it declares (``检查清单 / Checklists``), else by its name."""
+    from ..kinds import declared_kinds
+
+    spec = declared_kinds().get(kind)
+    label = dict(spec.label) if spec is not None else {}
+    return f"{label['zh']} / {label['en']}" if label.get("zh") and label.get("en") else kind
 
 
 def line(i: PlanItem) -> str:

@@ -192,6 +192,9 @@ def test_a_checklist_changed_names_the_paths(rt, tmp_path):
     plan = plan_bundle(rt, variant(tmp_path, edit))
     c = item(plan.items, "checklist", "closing")
     assert c.change == "changed" and c.details["paths"] == ["items[1].label"]
+    from engine.lifecycle.plan_cli import render
+
+    assert "检查清单 / Checklists:\n  ~ checklist closing: items[1].label" in render(plan)
 
 
 def test_plan_touches_nothing(rt, tmp_path):
