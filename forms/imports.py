@@ -214,7 +214,8 @@ class Importer:
         updated = self._update(svc, conn, rows, numbers, sub_rows)
         creates = [i for i in range(len(rows)) if i not in self.updates and i not in self.skipped]
         try:
-            return updated + svc.create_many([rows[i] for i in creates], conn=conn) if creates else updated
+            created = dict(zip(creates, svc.create_many([rows[i] for i in creates], conn=conn) if creates else []))
+            return [updated.get(i) or created[i] for i in sorted({**updated, **created})]  # the file's order
         except ValidationFailed as e:
             details = e.details
         except Forbidden as e:
@@ -230,14 +231,31 @@ class Importer:
                                                                "the records did not pass validation")))
         return []
 
-    def _update(self, svc, conn, rows: list[dict], numbers: list[int], sub_rows: dict) -> list[int]:
-        """Each matched row through the update pipeline (PATCH's: update scope, field grants,
-        checks); a refusal is a problem of its row, and the import goes on to find the others."""
-        done = []
-        for i, rid in self.updates.items():
+    def _update(self, svc, conn, rows: list[dict], numbers: list[int], sub_rows: dict) -> dict[int, int]:
+        """The matched rows through the update pipeline (PATCH's: update scope, field grants, checks),
+        as one batch; a refusal is a problem of its row, and the import goes on to find the others."""
+        order = list(self.updates)
+        if not order:
+            return {}
+        savepoint = conn.begin_nested()
+        try:
+            svc.update_many([(self.updates[i], rows[i]) for i in order], conn=conn)
+            savepoint.commit()
+            return dict(self.updates)
+        except ValidationFailed as e:
+            savepoint.rollback()
+            for d in e.details:  # "[k].field": k indexes the matched rows
+                m = _ROW_PATH.match(str(d.get("path", "")))
+                path = f"[{order[int(m.group(1))]}].{m.group(2)}" if m and int(m.group(1)) < len(order) else ""
+                self._pipeline_problem(path, d.get("message") or {}, numbers, sub_rows)
+            return {}
+        except (Forbidden, NotFound, Conflict):
+            savepoint.rollback()  # a refusal of one record stops the batch: each alone says which
+        done: dict[int, int] = {}  # record index -> id
+        for i in order:
             try:
-                svc.update(rid, rows[i], conn=conn)
-                done.append(rid)
+                svc.update(self.updates[i], rows[i], conn=conn)
+                done[i] = self.updates[i]
             except (ValidationFailed, Forbidden, NotFound, Conflict) as e:
                 paths = [d for d in e.details if str(d.get("path", ""))]
                 for d in paths:

@@ -65,6 +65,8 @@ def test_upsert_by_sku_updates_matched_and_creates_the_rest(parts, fmt):
     done = send(env.keeper, env, content, fmt, dry_run=False)
     assert done.status_code == 201, done.text
     assert done.json()["counts"]["imported"] == 3
+    ids = done.json()["ids"]  # the file's order, updated and created alike
+    assert ids[:2] == [by_sku(env.keeper, env, "B-1")["id"], by_sku(env.keeper, env, "N-1")["id"]]
     assert total(env.keeper, env.url("part")) == 3
     b1 = by_sku(env.keeper, env, "B-1")
     assert b1["name"] == "六角螺栓 M8" and b1["kind"] == "nut" and b1["price"] == Decimal("2.25")
@@ -159,3 +161,15 @@ def test_match_by_id_and_no_match_still_creates_only(parts):
     assert by_sku(env.keeper, env, "B-1")["name"] == "按编号"
     plain = send(env.keeper, env, csv_bytes(HEADERS, [["B-1", "x", None, None]]), "csv", match=None)
     assert plain.json()["counts"]["create"] == 1 and problems(plain.json()) == [(2, "料号", "sku")]  # unique
+
+
+def test_a_problem_in_a_matched_records_sub_table_row_points_at_its_sheet_row(parts):
+    env = parts
+    content = xlsx_bytes(["料号", "单价"], [["B-1", "3"], ["N-1", "4"]],
+                         extra={"库存": (["主表行号", "库位", "数量"], [[2, "B7", 3], [3, None, 4]])})
+    r = send(env.keeper, env, content, "xlsx")
+    assert r.status_code == 200, r.text
+    report = r.json()
+    assert report["counts"]["update"] == 2
+    assert [(p.get("sheet"), p["row"], p["field"]) for p in report["problems"]] == [("库存", 3, "bin")]
+    assert report["counts"]["problem_rows"] == 1
