@@ -13,6 +13,7 @@ from typing import Any
 from engine.errors import msg
 
 from .import_files import RawSheet, Upload
+from .import_match import ID_HEADERS
 from .io_columns import (
     PARENT_ROW,
     PARENT_TITLE,
@@ -61,6 +62,7 @@ class MappedSheet:
     cols: list[tuple[int, Col]] = field(default_factory=list)  # (cell index, column)
     parent_index: int | None = None  # sub-table sheets: the main row number's cell
     subtable: str | None = None  # the sub-table field a sheet fills
+    id_index: int | None = None  # the main sheet's record id cell, when an import matches by id
 
     def header_of(self, name: str) -> tuple[str | None, int | None]:
         for i, c in self.cols:
@@ -77,12 +79,12 @@ class Mapping:
     problems: list[Problem]
 
 
-def map_upload(rt, entity, upload: Upload, writable: frozenset[str] | None) -> Mapping:
+def map_upload(rt, entity, upload: Upload, writable: frozenset[str] | None, id_column: bool = False) -> Mapping:
     problems: list[Problem] = []
     ignored: list[dict] = []
     cols = [col_of(f) for f in entity.fields if not is_subtable(f)]
     main = _map_sheet(upload.main, cols, None, writable, problems, ignored,
-                      readonly={f.name for f in entity.fields if f.readonly})
+                      readonly={f.name for f in entity.fields if f.readonly}, id_column=id_column)
     subs = []
     for f in entity.fields:
         if not is_subtable(f) or (writable is not None and f.name not in writable):
@@ -99,7 +101,7 @@ def map_upload(rt, entity, upload: Upload, writable: frozenset[str] | None) -> M
 
 
 def _map_sheet(sheet: RawSheet, cols: list[Col], subtable: str | None, writable, problems: list[Problem],
-               ignored: list[dict], readonly: set[str]) -> MappedSheet:
+               ignored: list[dict], readonly: set[str], id_column: bool = False) -> MappedSheet:
     where = sheet.title if subtable else None
     mapped = MappedSheet(sheet, subtable=subtable)
     matcher = HeaderMatcher(cols)
@@ -118,6 +120,9 @@ def _map_sheet(sheet: RawSheet, cols: list[Col], subtable: str | None, writable,
             mapped.parent_index = i
             continue
         if subtable is not None and h.casefold() in title_names:
+            continue
+        if id_column and h.casefold() in ID_HEADERS and mapped.id_index is None:
+            mapped.id_index = i  # the record to update (import upsert by id)
             continue
         col, amb = matcher.match(h)
         if amb:

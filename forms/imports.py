@@ -12,7 +12,7 @@ import re
 from collections import defaultdict
 from typing import Any
 
-from engine.errors import Forbidden, ValidationFailed, msg
+from engine.errors import Conflict, Forbidden, NotFound, ValidationFailed, msg
 from engine.fieldtypes import FieldValueError
 from engine.identity.probes import write_pending
 from engine.records.service import RecordService
@@ -21,6 +21,7 @@ from engine.storage.database import WRITE_OPTION
 from .export_cells import zone
 from .import_cells import cell_text, parse_cell
 from .import_files import DEFAULT_MAX_ROWS, Upload, read_upload
+from .import_match import find_records, match_field, no_match_column, stored_key
 from .import_refs import resolve_people, resolve_records
 from .import_sheets import MappedSheet, Mapping, Problem, map_upload
 from .io_grants import require_import, writable_on_create
@@ -44,20 +45,33 @@ class ImportRefused(ValidationFailed):
 
 
 def import_file(rt, actor, app_name: str, entity_name: str, content: bytes, filename: str | None,
-                dry_run: bool = True) -> dict:
+                dry_run: bool = True, match: str | None = None) -> dict:
+    """``match``: a unique field (or ``id``); a row whose value names a record the importer may
+    read updates it, any other row creates."""
     require_import(rt, app_name, entity_name, actor)
+    app = rt.app(app_name)
+    match = match_field(rt, app, app.entity(entity_name), actor, match)  # 422 before reading the file
     upload = read_upload(content, filename, int(rt.settings.get("import_max_rows", DEFAULT_MAX_ROWS)))
-    return Importer(rt, actor, app_name, entity_name, upload).run(dry_run)
+    return Importer(rt, actor, app_name, entity_name, upload, match).run(dry_run)
 
 
 class Importer:
-    def __init__(self, rt, actor, app_name: str, entity_name: str, upload: Upload) -> None:
+    def __init__(self, rt, actor, app_name: str, entity_name: str, upload: Upload, match: str | None = None) -> None:
         self.rt, self.actor, self.upload = rt, actor, upload
         self.app = rt.app(app_name)
         self.entity = self.app.entity(entity_name)
         self.tz = zone(actor.time_zone)
         self.mapping: Mapping = map_upload(rt, self.entity, upload,
-                                           writable_on_create(rt, app_name, entity_name, actor))
+                                           writable_on_create(rt, app_name, entity_name, actor),
+                                           id_column=match == "id")
+        self.match = match
+        self.match_index: int | None = None  # the main sheet's cell holding the match value
+        if match is not None:
+            self.match_index = self.mapping.main.id_index if match == "id" else self.mapping.main.header_of(match)[1]
+            if self.match_index is None:
+                raise no_match_column(match)
+        self.updates: dict[int, int] = {}  # record index -> the id of the record it updates
+        self.skipped: set[int] = set()  # record indexes left out: a second row matching one record
         self.problems: list[Problem] = list(self.mapping.problems)
         self.failed: set[tuple[str | None, int, str]] = set()  # (sheet, row, field) a cell already reported
         self.refs: dict[tuple[str | None, str], dict] = {}
@@ -92,6 +106,10 @@ class Importer:
                 batch.conn = None
                 self.rt.pipeline.run("after_commit", batch)
         report = self._report(dry_run, len(main.sheet.rows), len(ids) if committed else 0)
+        report["counts"]["create"] = len(main.sheet.rows) - len(self.updates) - len(self.skipped)
+        report["counts"]["update"] = len(self.updates)
+        if self.match is not None:
+            report["match"] = self.match
         if self.problems and not dry_run:
             raise ImportRefused(report)
         if committed:
@@ -102,8 +120,9 @@ class Importer:
     def _records(self, conn) -> tuple[list[dict], list[int], dict]:
         self._resolve(conn, self.mapping.main)
         rows, numbers = [], []
-        for n, cells in self.mapping.main.sheet.rows:
-            rows.append(self._row(self.mapping.main, n, cells))
+        self._match(conn)
+        for i, (n, cells) in enumerate(self.mapping.main.sheet.rows):
+            rows.append(self._row(self.mapping.main, n, cells, blanks=i in self.updates))
             numbers.append(n)
         index = {n: i for i, n in enumerate(numbers)}
         sub_rows: dict[tuple[int, str], list[int]] = defaultdict(list)  # (record index, field) -> sheet rows
@@ -122,7 +141,36 @@ class Importer:
                 rows[i].setdefault(sub.subtable, []).append(self._row(sub, n, cells))
                 self.parent_of[(sub.sheet.title, n)] = numbers[i]
                 sub_rows[(i, sub.subtable)].append(n)
+            for i in self.updates:  # a sheet of this sub-table replaces a matched record's rows
+                rows[i].setdefault(sub.subtable, [])
         return rows, numbers, sub_rows
+
+    def _match(self, conn) -> None:
+        """Which rows update which records: the match cell's value among the readable records."""
+        if self.match is None:
+            return
+        main, k = self.mapping.main, self.match_index
+        col = None if self.match == "id" else next(c for i, c in main.cols if i == k)
+        keys = {}
+        for i, (_, cells) in enumerate(main.sheet.rows):
+            text = cell_text(cells[k], col, self.tz)
+            if text is not None:
+                keys[i] = stored_key(self.entity, self.match, col, text)
+        found = find_records(self.rt, self.app, self.entity, self.actor, conn, self.match, set(keys.values()))
+        first: dict[int, int] = {}  # record id -> the row that matched it first
+        for i, key in keys.items():
+            rid = found.get(key)
+            if rid is None:
+                continue
+            n = main.sheet.rows[i][0]
+            if rid in first:
+                self.skipped.add(i)
+                self.problems.append(Problem(n, main.sheet.headers[k], None if col is None else col.name, msg(
+                    f"与第 {first[rid]} 行匹配同一条记录", f"matches the same record as row {first[rid]}"),
+                    None, k, cell_text(main.sheet.rows[i][1][k], col, self.tz)))
+                continue
+            first[rid] = n
+            self.updates[i] = rid
 
     def _resolve(self, conn, mapped: MappedSheet) -> None:
         for i, col in mapped.cols:
@@ -136,12 +184,16 @@ class Importer:
                 found = resolve_people(self.rt, conn, col, texts)
             self.refs[(mapped.subtable, col.name)] = found
 
-    def _row(self, mapped: MappedSheet, n: int, cells: list) -> dict:
+    def _row(self, mapped: MappedSheet, n: int, cells: list, blanks: bool = False) -> dict:
+        """``blanks``: a blank cell clears its field (a row that updates a record), rather than
+        being left out for the field's default (a row that creates one)."""
         data: dict[str, Any] = {}
         sheet = mapped.sheet.title if mapped.subtable else None
         for i, col in mapped.cols:
             text = cell_text(cells[i], col, self.tz)
             if text is None:
+                if blanks:
+                    data[col.name] = None
                 continue
             try:
                 if col.relation_to or col.references_core:
@@ -159,20 +211,60 @@ class Importer:
     # --- the pipeline ------------------------------------------------------------------------------------
     def _save(self, conn, rows: list[dict], numbers: list[int], sub_rows: dict) -> list[int]:
         svc = RecordService(self.rt, self.app.name, self.entity.name, self.actor)
+        updated = self._update(svc, conn, rows, numbers, sub_rows)
+        creates = [i for i in range(len(rows)) if i not in self.updates and i not in self.skipped]
         try:
-            return svc.create_many(rows, conn=conn)
+            created = dict(zip(creates, svc.create_many([rows[i] for i in creates], conn=conn) if creates else []))
+            return [updated.get(i) or created[i] for i in sorted({**updated, **created})]  # the file's order
         except ValidationFailed as e:
             details = e.details
         except Forbidden as e:
             if not e.details or not all(_ROW_PATH.match(str(d.get("path", ""))) for d in e.details):
                 raise
             details = e.details
-        for d in details:
-            self._pipeline_problem(str(d.get("path", "")), d.get("message") or {}, numbers, sub_rows)
+        for d in details:  # paths index the created rows: back to the file's rows
+            m = _ROW_PATH.match(str(d.get("path", "")))
+            path = f"[{creates[int(m.group(1))]}].{m.group(2)}" if m and int(m.group(1)) < len(creates) else ""
+            self._pipeline_problem(path, d.get("message") or {}, numbers, sub_rows)
         if not self.problems:  # a refusal with no row to point at is still a refusal
             self.problems.append(Problem(None, None, None, msg("记录未通过校验",
                                                                "the records did not pass validation")))
         return []
+
+    def _update(self, svc, conn, rows: list[dict], numbers: list[int], sub_rows: dict) -> dict[int, int]:
+        """The matched rows through the update pipeline (PATCH's: update scope, field grants, checks),
+        as one batch; a refusal is a problem of its row, and the import goes on to find the others."""
+        order = list(self.updates)
+        if not order:
+            return {}
+        savepoint = conn.begin_nested()
+        try:
+            svc.update_many([(self.updates[i], rows[i]) for i in order], conn=conn)
+            savepoint.commit()
+            return dict(self.updates)
+        except ValidationFailed as e:
+            savepoint.rollback()
+            for d in e.details:  # "[k].field": k indexes the matched rows
+                m = _ROW_PATH.match(str(d.get("path", "")))
+                path = f"[{order[int(m.group(1))]}].{m.group(2)}" if m and int(m.group(1)) < len(order) else ""
+                self._pipeline_problem(path, d.get("message") or {}, numbers, sub_rows)
+            return {}
+        except (Forbidden, NotFound, Conflict):
+            savepoint.rollback()  # a refusal of one record stops the batch: each alone says which
+        done: dict[int, int] = {}  # record index -> id
+        for i in order:
+            try:
+                svc.update(self.updates[i], rows[i], conn=conn)
+                done[i] = self.updates[i]
+            except (ValidationFailed, Forbidden, NotFound, Conflict) as e:
+                paths = [d for d in e.details if str(d.get("path", ""))]
+                for d in paths:
+                    self._pipeline_problem(f"[{i}].{d['path']}", d.get("message") or {}, numbers, sub_rows)
+                if not paths:  # the record itself: no update right on it (or it went away)
+                    header = self.mapping.main.sheet.headers[self.match_index]
+                    self.problems.append(Problem(numbers[i], header, None if self.match == "id" else self.match,
+                                                 e.message, None, self.match_index))
+        return done
 
     def _pipeline_problem(self, path: str, message: dict, numbers: list[int], sub_rows: dict) -> None:
         m = _ROW_PATH.match(path)

@@ -1,7 +1,8 @@
 """Import and export over REST, joining the API as the form engine's router:
 
     GET  /api/v1/records/{app}/{entity}/export?format=xlsx|csv&filter=JSON&sort=&q=&lang=zh|en
-    POST /api/v1/records/{app}/{entity}/import   multipart: file, dry_run (true by default)
+    POST /api/v1/records/{app}/{entity}/import   multipart: file, dry_run (true by default),
+         match (optional: id or a unique field; a row naming a record the user may read updates it)
 
 A dry run answers 200 with the report of every problem; an import answers 201, or 422 with the
 same report and nothing imported.
@@ -82,9 +83,12 @@ def _no_file() -> ValidationFailed:
              openapi_extra={"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
                  "type": "object", "required": ["file"],
                  "properties": {"file": {"type": "string", "format": "binary"},
-                                "dry_run": {"type": "boolean", "default": True}}}}}}})
+                                "dry_run": {"type": "boolean", "default": True},
+                                "match": {"type": "string", "description": "id or a unique field"}}}}}}})
 async def import_(app: str, entity: str, request: Request,
                   dry_run: str | None = Query(None, description="true (default): report only, write nothing"),
+                  match: str | None = Query(None, description="id or a unique field: rows naming an existing "
+                                                              "record update it (default: every row creates)"),
                   rt=Depends(get_runtime), actor=Depends(get_actor)) -> Any:
     require_import(rt, app, entity, actor)  # before reading the body
     limit = int(rt.settings.get("import_max_bytes", DEFAULT_MAX_BYTES))
@@ -103,7 +107,9 @@ async def import_(app: str, entity: str, request: Request,
         if len(content) > limit:
             raise too_large(limit)
         dry = _flag(form.get("dry_run") if form.get("dry_run") is not None else dry_run)
-        report = await run_in_threadpool(import_file, rt, actor, app, entity, content, upload.filename, dry)
+        chosen = form.get("match") if form.get("match") is not None else match
+        report = await run_in_threadpool(import_file, rt, actor, app, entity, content, upload.filename, dry,
+                                         chosen if isinstance(chosen, str) else None)
     finally:
         await form.close()
     return JimuJSONResponse(report, status_code=200 if dry else 201)

@@ -57,7 +57,8 @@ def test_ten_thousand_rows_three_bad_then_fixed(io_env, fmt):
     report = dry.json()
     assert report["dry_run"] is True and report["ok"] is False and report["format"] == fmt
     assert problems(report) == [(row, col, field) for row, (col, field) in BAD.items()]
-    assert report["counts"] == {"rows": N, "valid_rows": N - 3, "problem_rows": 3, "problems": 3, "imported": 0}
+    assert report["counts"] == {"rows": N, "valid_rows": N - 3, "problem_rows": 3, "problems": 3, "imported": 0,
+                                "create": N, "update": 0}
     by_row = {p["row"]: p for p in report["problems"]}
     assert by_row[101]["cell"] == "C101" and by_row[101]["value"] == "一百"
     assert by_row[5002]["message"]["en"] == "Number is required"

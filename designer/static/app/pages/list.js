@@ -219,7 +219,7 @@ export default {
                          :size="mobile ? 'small' : 'default'" :layout="mobile ? 'total, prev, pager, next' : 'total, sizes, prev, pager, next, jumper'"
                          @current-change="load" />
           <import-dialog v-if="actions.import" v-model="importOpen" :app="app" :entity="entity" :title="label(meta.label)"
-                         :mobile="mobile" @imported="refilter" />
+                         :fields="meta.fields" :mobile="mobile" @imported="refilter" />
         </template>
       </template>
     </div>`,
