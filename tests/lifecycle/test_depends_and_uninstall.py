@@ -188,3 +188,22 @@ def test_a_failing_uninstall_changes_nothing(rt, monkeypatch):
     assert "depot__warehouse" in _tables(rt) and _count(rt, "depot__warehouse") == 3
     assert _installed(rt) == {"depot"} and "depot" in rt.apps
     assert _count(rt, "role_assignment", app="depot") == 1 and _count(rt, "definition", app="depot") > 0
+
+
+def test_jimu_install_says_which_dependency_is_missing_then_installs_in_order(db_url, capsys):
+    assert main(["install", str(SHELF), "--db", db_url]) == 1
+    err = capsys.readouterr().err
+    assert "install.E003" in err and "app.yaml:$.depends[0]" in err
+    assert "shelf depends on depot (>=1.2,<2), which is not installed: install depot first" in err
+    assert main(["install", str(DEPOT), "--db", db_url]) == 0
+    assert main(["install", str(SHELF), "--db", db_url]) == 0
+    assert "installed shelf 0.3.0" in capsys.readouterr().out
+
+
+def test_a_dependency_name_in_the_string_form_is_checked_like_any_name(tmp_path):
+    from engine.bundle.checker import check_bundle
+
+    bad = _copy(SHELF, tmp_path, "app: shelf\nversion: 0.3.0\nlabel: {zh: 货架, en: Shelf}\ndepends:\n"
+                                 "  - '1crm>=1'\n  - 'shelf'\n")
+    codes = {(e.code, e.path) for e in check_bundle(bad).errors}
+    assert codes == {("bundle.E040", "$.depends[0]"), ("bundle.E053", "$.depends[1]")}
