@@ -69,7 +69,11 @@ def uninstall_app(runtime, app: str, *, drop_data: bool = False, actor_id: int |
         for t in tables:
             if t.name in existing:
                 result.tables[t.name] = conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one()
+        after: list = []
         if drop_data:
+            from ..plugins import hooks
+
+            after = [step for hook in hooks("drop_app_data") if (step := hook(runtime, conn, app)) is not None]
             result.platform_rows = _delete_platform_rows(runtime.db.core_md, conn, app)
             inst.metadata.drop_all(conn, checkfirst=True)
         conn.execute(d.delete().where(d.c.app == app))
@@ -78,6 +82,8 @@ def uninstall_app(runtime, app: str, *, drop_data: bool = False, actor_id: int |
                   detail={"version": row.version, "drop_data": drop_data, "tables": result.tables,
                           "platform_rows": result.platform_rows})
     runtime.apps.pop(app, None)  # only once it is gone from the database
+    for step in after:  # what cannot roll back (files on disk) goes once the rows are gone
+        step()
     return result
 
 

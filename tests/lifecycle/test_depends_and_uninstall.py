@@ -207,3 +207,41 @@ def test_a_dependency_name_in_the_string_form_is_checked_like_any_name(tmp_path)
                                  "  - '1crm>=1'\n  - 'shelf'\n")
     codes = {(e.code, e.path) for e in check_bundle(bad).errors}
     assert codes == {("bundle.E040", "$.depends[0]"), ("bundle.E053", "$.depends[1]")}
+
+
+def _stored_file(rt, tmp_path) -> Path:
+    """A file bound to a depot record, as an upload leaves it: its row and its bytes on disk."""
+    from forms.attachments.storage import FileStore, new_file_id
+
+    rt.settings["files_dir"] = str(tmp_path / "files")
+    fid = new_file_id()
+    path = FileStore.of(rt).path(fid)
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"manifest")
+    with rt.transaction() as c:
+        c.execute(rt.db.core["file"].insert().values(
+            id=fid, name="清单.txt", size=8, content_type="text/plain", sha256="0" * 64,
+            uploaded_by=rt.db.system_user_id, uploaded_at=rt.clock(), app="depot", entity="warehouse",
+            field="name", record_id=1))
+    return path
+
+
+def test_drop_data_deletes_the_apps_files_on_disk_after_the_commit(rt, tmp_path):
+    install_bundle(rt, DEPOT)
+    path = _stored_file(rt, tmp_path)
+    res = uninstall_app(rt, "depot", drop_data=True)
+    assert res.platform_rows["jimu_file"] == 1 and res.tables == {"depot__warehouse": 2}
+    assert not path.exists() and _count(rt, "file", app="depot") == 0
+
+
+def test_a_failing_drop_keeps_the_files_on_disk(rt, tmp_path, monkeypatch):
+    install_bundle(rt, DEPOT)
+    path = _stored_file(rt, tmp_path)
+
+    def boom(*a, **k):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr("engine.identity.event_log.log_event", boom)
+    with pytest.raises(RuntimeError):
+        uninstall_app(rt, "depot", drop_data=True)
+    assert path.exists() and _count(rt, "file", app="depot") == 1 and "depot" in rt.apps
