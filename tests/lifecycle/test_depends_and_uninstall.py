@@ -245,3 +245,16 @@ def test_a_failing_drop_keeps_the_files_on_disk(rt, tmp_path, monkeypatch):
     with pytest.raises(RuntimeError):
         uninstall_app(rt, "depot", drop_data=True)
     assert path.exists() and _count(rt, "file", app="depot") == 1 and "depot" in rt.apps
+
+
+def test_kept_tables_that_no_longer_fit_the_bundle_are_refused_by_name(rt, tmp_path):
+    install_bundle(rt, DEPOT)
+    uninstall_app(rt, "depot")
+    changed = _copy(DEPOT, tmp_path)
+    ent = changed / "entities" / "warehouse.yaml"
+    ent.write_text(ent.read_text("utf-8") + "  - {name: area, type: number, label: {zh: 面积, en: Area}}\n", "utf-8")
+    with pytest.raises(JimuError) as e:
+        install_bundle(rt, changed)
+    assert (e.value.code, e.value.status) == ("install.E004", 409)
+    assert "depot__warehouse" in e.value.message["en"] and "depot__warehouse" in e.value.message["zh"]
+    assert _installed(rt) == set() and "depot" not in rt.apps and _count(rt, "depot__warehouse") == 2
