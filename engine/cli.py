@@ -14,7 +14,7 @@ import sys
 
 from . import __version__
 
-BUILT_IN = frozenset({"check", "install", "plan", "serve", "worker", "eval", "users"})
+BUILT_IN = frozenset({"check", "install", "plan", "uninstall", "serve", "worker", "eval", "users"})
 
 
 def _parser(engine_commands: dict | None = None) -> argparse.ArgumentParser:
@@ -39,6 +39,12 @@ def _parser(engine_commands: dict | None = None) -> argparse.ArgumentParser:
     pl.add_argument("path")
     pl.add_argument("--db", help="database URL (default: $JIMU_DATABASE_URL or sqlite:///./data/jimu.db)")
     pl.add_argument("--json", action="store_true", help="print the plan as JSON")
+
+    un = sub.add_parser("uninstall", help="remove an installed app / 卸载应用")
+    un.add_argument("app")
+    un.add_argument("--db", help="database URL (default: $JIMU_DATABASE_URL or sqlite:///./data/jimu.db)")
+    un.add_argument("--drop-data", action="store_true", help="also drop its tables and its rows in platform "
+                    "tables (without it the tables are kept and reported) / 同时删除数据表与相关数据")
 
     s = sub.add_parser("serve", help="serve the API and web pages / 启动服务")
     s.add_argument("--db", help="database URL")
@@ -107,6 +113,8 @@ def main(argv: list[str] | None = None) -> int:
         from .lifecycle.plan_cli import main as plan_main
 
         return plan_main(args.path, args.db, args.json)
+    if args.command == "uninstall":
+        return _uninstall(args)
     if args.command == "serve":
         return _serve(args)
     if args.command == "worker":
@@ -126,18 +134,41 @@ def _install(args) -> int:
         result = install_bundle(rt, args.path, demo=args.demo, if_missing=args.if_missing,
                                 upgrade=args.upgrade)
     except JimuError as e:
-        print(f"error: {e.code}: {e.message['zh']} / {e.message['en']}", file=sys.stderr)
-        for d in e.details:
-            m = d.get("message", {})
-            where = f"{d['file']}:{d.get('path', '')}" if d.get("file") else d.get("path", "")
-            line = f" (line {d['line']})" if d.get("line") else ""
-            warn = f"{d['severity']}: " if d.get("severity") in ("warning", "info") else ""
-            print(f"  {warn}{where}: {m.get('zh', '')} / {m.get('en', '')}{line}", file=sys.stderr)
+        _print_error(e)
         return 1
     finally:
         rt.db.dispose()
     print(result.summary())
     return 0
+
+
+def _uninstall(args) -> int:
+    from .errors import JimuError
+    from .lifecycle.uninstall import uninstall_app
+    from .runtime import open_runtime
+
+    rt = open_runtime(args.db)
+    try:
+        result = uninstall_app(rt, args.app, drop_data=args.drop_data)
+    except JimuError as e:
+        _print_error(e)
+        return 1
+    finally:
+        rt.db.dispose()
+    print(result.summary())
+    return 0
+
+
+def _print_error(e) -> None:
+    print(f"error: {e.code}: {e.message['zh']} / {e.message['en']}", file=sys.stderr)
+    for d in e.details:
+        m = d.get("message")
+        if not m:  # a detail that only names something (an app, a table): the message said it
+            continue
+        where = f"{d['file']}:{d.get('path', '')}" if d.get("file") else d.get("path", "")
+        line = f" (line {d['line']})" if d.get("line") else ""
+        warn = f"{d['severity']}: " if d.get("severity") in ("warning", "info") else ""
+        print(f"  {warn}{where}: {m.get('zh', '')} / {m.get('en', '')}{line}", file=sys.stderr)
 
 
 def _serve(args) -> int:

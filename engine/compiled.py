@@ -18,6 +18,7 @@ from rules.expr import types as T
 
 from .errors import JimuError, msg
 from .fieldtypes import FieldType, FieldTypeRegistry, FieldValueError, text_problem
+from .lifecycle.depends import dependencies
 from .titles import title_paths
 
 SYSTEM_COLUMNS = ("id", "created_at", "created_by", "updated_at", "updated_by", "owner", "department",
@@ -160,7 +161,7 @@ def compile_app(app_doc: Mapping[str, Any], entity_docs: list[Mapping[str, Any]]
         version=str(app_doc.get("version", "0.0.0")),
         label=MappingProxyType(dict(app_doc.get("label") or {})),
         description=MappingProxyType(dict(app_doc.get("description") or {})),
-        depends=tuple(d if isinstance(d, str) else d.get("app") for d in app_doc.get("depends") or ()),
+        depends=tuple(d.app for d in dependencies(app_doc)),
         entities=MappingProxyType(entities),
         roles=MappingProxyType(roles),
         documents=documents,

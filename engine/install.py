@@ -17,6 +17,7 @@ from .bundle.checker import check_bundle
 from .compiled import CompiledApp, compile_app
 from .definition_store import store_definitions, stored_hashes
 from .errors import JimuError, msg
+from .lifecycle.kept_tables import kept_tables
 from .seed import load_seed
 
 
@@ -26,6 +27,7 @@ class InstallResult:
     status: str  # installed, upgraded, unchanged
     seeded: dict[str, int] = field(default_factory=dict)
     versions: list[tuple[str, str, int]] = field(default_factory=list)  # (kind, name, version) stored
+    kept: list[str] = field(default_factory=list)  # tables an uninstall kept, re-attached
 
     def summary(self) -> str:
         a = self.app
@@ -36,6 +38,8 @@ class InstallResult:
             return (f"updated {a.name} {a.version}: new versions of {changed}"
                     f" / 已更新 {a.label.get('zh', a.name)}: {changed}")
         seeded = ", ".join(f"{k} {v}" for k, v in self.seeded.items()) or "none"
+        if self.kept:
+            seeded += f"; re-attached kept tables (seeds not loaded) / 重新使用保留的数据表: {', '.join(self.kept)}"
         return (f"installed {a.name} {a.version}: {len(a.entities)} entities; records loaded: {seeded}"
                 f" / 已安装 {a.label.get('zh', a.name)}")
 
@@ -51,6 +55,8 @@ def install_bundle(runtime, path: str | os.PathLike, *, demo: bool = False, if_m
     apps = runtime.db.core["app"]
     with runtime.connect() as c:
         existing = c.execute(sa.select(apps.c.version, apps.c.hash).where(apps.c.name == compiled.name)).first()
+        installed = {r.name: r.version for r in c.execute(sa.select(apps.c.name, apps.c.version))}
+    _check_depends(compiled, installed)
     if existing is not None:
         if existing.hash == compiled.hash or if_missing:
             return InstallResult(runtime.app(compiled.name) if compiled.name in runtime.apps else compiled,
@@ -64,13 +70,28 @@ def install_bundle(runtime, path: str | os.PathLike, *, demo: bool = False, if_m
     inst = runtime.add_app(compiled)
     try:
         with runtime.transaction() as conn:
+            kept = kept_tables(conn, inst.metadata, compiled.name)  # left by `jimu uninstall` (no --drop-data)
             inst.metadata.create_all(conn)
             versions = store_definitions(runtime, compiled, conn, actor_id=actor_id)
-            counts = load_seed(runtime, compiled, src.seeds, conn, demo)
+            # re-attached tables hold the app's records: seeds are not loaded over them
+            counts = {} if kept else load_seed(runtime, compiled, src.seeds, conn, demo)
     except Exception:
         runtime.apps.pop(compiled.name, None)
         raise
-    return InstallResult(compiled, "installed", counts, versions)
+    return InstallResult(compiled, "installed", counts, versions, kept)
+
+
+def _check_depends(compiled: CompiledApp, installed: dict[str, str]) -> None:
+    """Every app ``depends`` names is installed at a version in its range, or nothing is written."""
+    from .lifecycle.depends import unmet
+
+    problems = unmet(compiled.name, compiled.documents["app"], installed)
+    if problems:
+        names = ", ".join(p["app"] for p in problems)
+        raise JimuError("install.E003", msg(
+            f"{compiled.name} 的依赖未满足 ({names})：" + "；".join(p["message"]["zh"] for p in problems),
+            f"dependencies of {compiled.name} are not met ({names}): "
+            + "; ".join(p["message"]["en"] for p in problems)), details=problems, status=409)
 
 
 def _store_new_versions(runtime, compiled: CompiledApp, actor_id: int | None) -> InstallResult:

@@ -23,6 +23,9 @@ engine module named here offers any of these hooks, looked up by name when a run
                                   kinds of inbox items: kind, {zh,en} label, count(), latest()
     grant_sources() -> list[identity.grant_sources.GrantSource]
                                   records granted to a user for a while: ids (SQL), read/write fields
+    drop_app_data(runtime, conn, app) -> callable | None
+                                  ``jimu uninstall --drop-data``, in its transaction before the app's
+                                  platform rows go; the callable runs after commit (files on disk)
 
 Like a framework's list of installed apps: the composition lives in one place, in data.
 """

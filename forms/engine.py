@@ -72,6 +72,17 @@ def field_sources(app, functions, runtime=None):
     return sources(app, functions, runtime)
 
 
+def drop_app_data(runtime, conn, app):
+    """Each part's clean-up of an app's data (engine/plugins.py hook): the after-commit steps."""
+    steps = []
+    for part in _parts():
+        hook = getattr(part, "drop_app_data", None)
+        step = hook(runtime, conn, app) if hook is not None else None
+        if step is not None:
+            steps.append(step)
+    return (lambda: [step() for step in steps]) if steps else None
+
+
 def register(runtime) -> None:
     for part in _parts():
         hook = getattr(part, "register", None)

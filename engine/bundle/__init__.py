@@ -52,6 +52,7 @@ bundle.E052    a role name defined twice in roles.yaml
 bundle.E053    ``depends`` names the app itself
 bundle.E054    roles.yaml grants something that does not check: an unknown entity or field, or a scope
                expression that does not type-check or cannot become a database condition
+bundle.E055    ``depends``: a version range that does not parse (write it like ">=1.2,<2")
 bundle.E060    an engine's finding in the compiled app (a formula that does not type-check, a cycle...)
 bundle.E061    a constant ``default`` its field type does not take (not an option, not a number, no such date)
 bundle.E062    a relation's ``filter`` does not type-check over its target's fields as a condition, or cannot

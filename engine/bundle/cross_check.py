@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..compiled import SYSTEM_COLUMNS
+from ..lifecycle.depends import range_problem, split
 from ..titles import TitleSyntaxError, title_paths
 from .documents import Document
 from .errors import BundleError, PathPart, Severity, json_path, problem
@@ -89,10 +90,11 @@ class _Checker:
         me = doc.data.get("app")
         self.name(doc, ("app",), me, "应用", "app")
         depends = doc.data.get("depends")
-        for i, dep in enumerate(depends if isinstance(depends, list) else []):
-            parts: Parts = ("depends", i)
-            if isinstance(dep, dict):
-                dep, parts = dep.get("app"), parts + ("app",)
+        for i, entry in enumerate(depends if isinstance(depends, list) else []):
+            dep, rng, parts, range_parts = split(entry, i)  # {app, version} or "crm>=1.2,<2"
+            bad_range = range_problem(rng)
+            if bad_range:
+                self.add("bundle.E055", doc, range_parts, *bad_range)
             if not self.name(doc, parts, dep, "依赖的应用", "dependency's app"):
                 continue
             if dep == me:

@@ -85,12 +85,16 @@ def app_schema() -> dict[str, Any]:
             "label": {"$ref": "#/$defs/label"},
             "description": {"$ref": "#/$defs/label"},
             "depends": {
-                "description": "Apps this app needs, by name, optionally with a version requirement.",
+                "description": "Apps this app needs, by name, optionally with a version range: "
+                               "crm, \"crm>=1.2,<2\" or {app: crm, version: \">=1.2,<2\"}.",
                 "type": "array",
                 "items": {"oneOf": [
-                    {"$ref": "#/$defs/name"},
+                    {"type": "string", "minLength": 1, "maxLength": 255,
+                     "description": "An app's name, optionally followed by a version range: crm>=1.2,<2."},
                     {"type": "object", "required": ["app"], "additionalProperties": False,
-                     "properties": {"app": {"$ref": "#/$defs/name"}, "version": {"$ref": "#/$defs/text"}}},
+                     "properties": {"app": {"$ref": "#/$defs/name"},
+                                    "version": {"$ref": "#/$defs/text",
+                                                "description": "A version range: >=1.2,<2 (comma = and)."}}},
                 ]},
             },
             "user_fields": {

@@ -10,7 +10,8 @@ import sqlalchemy as sa
 
 KINDS = ("signin", "signin_failed", "signout", "token_created", "token_revoked", "token_used", "user_created",
          "user_changed", "password_changed", "role_assigned", "role_removed", "department_changed",
-         "handover", "admin_bypass", "export", "print", "calendar_changed", "event_chain_stopped")
+         "handover", "admin_bypass", "export", "print", "calendar_changed", "event_chain_stopped",
+         "app_uninstalled")
 
 
 TARGET_LENGTH = 256  # the column's length (storage/core_tables.py)

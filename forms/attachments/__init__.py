@@ -15,6 +15,21 @@ from .kinds import add_field_types
 from .schema import add_tables
 
 
+def drop_app_data(runtime, conn, app: str):
+    """``jimu uninstall --drop-data``: the bytes of the app's files, deleted once its rows are gone
+    (after the commit: bytes on disk cannot roll back)."""
+    import sqlalchemy as sa
+
+    from .storage import FileStore
+
+    t = runtime.db.core["file"]
+    ids = list(conn.execute(sa.select(t.c.id).where(t.c.app == app)).scalars())
+    if not ids:
+        return None
+    store = FileStore.of(runtime)
+    return lambda: [store.remove(i) for i in ids]
+
+
 def register(runtime) -> None:
     from . import handlers
     from .api import router
@@ -25,4 +40,4 @@ def register(runtime) -> None:
     runtime.background_steps.append(UnboundFileCleanup())
 
 
-__all__ = ["add_field_types", "add_tables", "register"]
+__all__ = ["add_field_types", "add_tables", "drop_app_data", "register"]
