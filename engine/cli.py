@@ -125,31 +125,26 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _install(args) -> int:
-    from .errors import JimuError
     from .install import install_bundle
-    from .runtime import open_runtime
 
-    rt = open_runtime(args.db)
-    try:
-        result = install_bundle(rt, args.path, demo=args.demo, if_missing=args.if_missing,
-                                upgrade=args.upgrade)
-    except JimuError as e:
-        _print_error(e)
-        return 1
-    finally:
-        rt.db.dispose()
-    print(result.summary())
-    return 0
+    return _on_runtime(args.db, lambda rt: install_bundle(rt, args.path, demo=args.demo, if_missing=args.if_missing,
+                                                          upgrade=args.upgrade))
 
 
 def _uninstall(args) -> int:
-    from .errors import JimuError
     from .lifecycle.uninstall import uninstall_app
+
+    return _on_runtime(args.db, lambda rt: uninstall_app(rt, args.app, drop_data=args.drop_data))
+
+
+def _on_runtime(db: str | None, work) -> int:
+    """Open the database, do ``work(runtime)`` and print its summary; a refusal is printed, exit 1."""
+    from .errors import JimuError
     from .runtime import open_runtime
 
-    rt = open_runtime(args.db)
+    rt = open_runtime(db)
     try:
-        result = uninstall_app(rt, args.app, drop_data=args.drop_data)
+        result = work(rt)
     except JimuError as e:
         _print_error(e)
         return 1
