@@ -295,7 +295,11 @@ class RecordService:
         values = {**{k: row[k] for k in ("id", "owner", "created_by", "updated_by", "created_at", "updated_at")},
                   **self._field_values(row, conn)}
         for name in hidden:
-            if name in values and name not in ("id",):
+            table, _, column = name.partition(".")  # a sub-table column hidden by derivation: "lines.cost"
+            if column and isinstance(values.get(table), list):
+                values[table] = [{**r, column: None} if isinstance(r, dict) and column in r else r
+                                 for r in values[table]]
+            elif name in values and name != "id":
                 values[name] = None
         return values
 

@@ -174,3 +174,23 @@ def test_item2_jimu_check_reports_a_default_copying_a_hidden_field(tmp_path):
     found = [w for w in result.warnings if "copied" in w.message["en"]]
     assert found and "clerk" in found[0].message["en"] and "account.secret" in found[0].message["en"]
     assert not [w for w in check_bundle(VAULT).warnings]
+
+
+def test_an_action_reads_a_record_as_its_user_without_hidden_derived_columns(vault):
+    """What engine actions judge a record by (RecordService.stored_values with a reader): a clerk's
+    read leaves out account_secret and the rows' paid_amount (derived from hidden fields); the
+    system's read has them."""
+    from engine.identity.actor import load_actor
+    from engine.records.service import RecordService
+
+    deal = _ids(vault, "deal", "name")["大单"]
+    users = vault.db.core["user"]
+    service = RecordService(vault, "vault", "deal")
+    with vault.connect() as c:
+        clerk = load_actor(vault, c.execute(sa.select(users.c.id).where(users.c.login == "clerk1")).scalar_one(),
+                           via="system", conn=c)
+        as_clerk = service.stored_values(deal, c, reader=clerk)
+        as_system = service.stored_values(deal, c)
+    assert as_clerk["account_secret"] is None and as_system["account_secret"] is not None
+    assert as_clerk["lines"] and all(r["paid_amount"] is None for r in as_clerk["lines"])
+    assert any(r["paid_amount"] is not None for r in as_system["lines"])
