@@ -62,10 +62,8 @@ def platform_field_types():
     from .fieldtypes import kernel_field_types
 
     reg = kernel_field_types()
-    for mod in engines():
-        hook = getattr(mod, "add_field_types", None)
-        if hook is not None:
-            hook(reg)
+    for hook in hooks("add_field_types"):
+        hook(reg)
     return reg
 
 
@@ -74,8 +72,6 @@ def field_sources(app, functions, runtime=None):
     from .identity.derived_hidden import FieldSources
 
     out = FieldSources()
-    for mod in engines():
-        hook = getattr(mod, "field_sources", None)
-        if hook is not None:
-            out = out + hook(app, functions, runtime)
+    for hook in hooks("field_sources"):
+        out = out + hook(app, functions, runtime)
     return out

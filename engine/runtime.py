@@ -16,7 +16,7 @@ from .errors import JimuError, msg
 from .fieldtypes import FieldTypeRegistry
 from .platform.events import EventHandlers, dispatch_pending
 from .platform.jobs import JobHandlers
-from .plugins import engines, platform_field_types
+from .plugins import hooks, platform_field_types
 from .records import kernel_handlers
 from .records.pipeline import Pipeline, WriteBatch
 from .records.read_path import ReadPolicy, ReadRequest, ReadScope
@@ -80,10 +80,8 @@ class Runtime:
         from .platform.inbox import register_inbox
 
         register_inbox(self)  # to-do reminders, notification delivery, the to-dos of a handover
-        for engine in engines():
-            hook = getattr(engine, "register", None)
-            if hook is not None:
-                hook(self)
+        for hook in hooks("register"):
+            hook(self)
 
     def add_public_path(self, path: str) -> None:
         """Open ``path`` without sign-in (an engine's inbound webhook); refused with a clear error when

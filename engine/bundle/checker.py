@@ -99,15 +99,12 @@ def _engine_problems(source: BundleSource, app, field_types) -> list[BundleError
     compute each other in a cycle...): each engine's ``check_app(app, field_types)`` hook returns
     (entity, JSON path parts, zh, en[, severity]) and the problem is placed in that entity's file; a
     severity of "info" tells how the platform will treat a field (recomputed daily...)."""
-    from ..plugins import engines
+    from ..plugins import hooks
     from .errors import problem
 
     files = {d.get("entity"): name for name, d in source.entities}
     out = []
-    for engine in engines():
-        hook = getattr(engine, "check_app", None)
-        if hook is None:
-            continue
+    for hook in hooks("check_app"):
         for entity, parts, zh, en, *severity in hook(app, field_types):
             doc = source.document(files.get(entity, ""))
             if doc is None:

@@ -151,12 +151,10 @@ def core_metadata() -> tuple[sa.MetaData, dict[str, sa.Table]]:
 
     for service in (events_schema, jobs_schema, inbox_schema, views_schema, comments_schema):
         t.update(service.add_tables(md))
-    from ..plugins import engines
+    from ..plugins import hooks
 
-    for engine in engines():  # engines above the kernel own tables too (counters, files...)
-        hook = getattr(engine, "add_tables", None)
-        if hook is not None:
-            t.update(hook(md))
+    for hook in hooks("add_tables"):  # engines above the kernel own tables too (counters, files...)
+        t.update(hook(md))
     return md, t
 
 
