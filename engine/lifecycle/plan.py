@@ -55,17 +55,23 @@ def plan_bundle(runtime, path: str | os.PathLike) -> Plan:
     A bundle with errors raises ``BundleInvalid`` (every problem, as ``jimu check`` reports them)."""
     from ..bundle.checker import check_bundle
     from ..compiled import compile_app
-    from .schema_plan import schema_changes
 
     src = check_bundle(path, runtime.field_types).raise_for_errors()
+    compiled = compile_app(src.app, [d for _, d in src.entities], src.roles, runtime.field_types,
+                           src.definitions)
+    return plan_checked(runtime, src, compiled)
+
+
+def plan_checked(runtime, src, compiled) -> Plan:
+    """The plan of a bundle already checked (``src``) and compiled: what an upgrade applies."""
+    from .schema_plan import schema_changes
+
     new_docs = _as_stored({"app": src.app, "entities": {d["entity"]: d for _, d in src.entities},
                            "roles": src.roles, "definitions": src.definitions})
     name = src.app["app"]
     inst = runtime.apps.get(name)
     old_docs = _as_stored(dict(inst.compiled.documents)) if inst is not None else {}
     items = definition_changes(old_docs, new_docs)
-    compiled = compile_app(src.app, [d for _, d in src.entities], src.roles, runtime.field_types,
-                           src.definitions)
     schema = schema_changes(runtime, inst, compiled, items)
     if inst is None:
         action = "install"

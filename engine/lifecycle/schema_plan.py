@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from ..compiled import CompiledApp, physical_name
 from ..storage.tables import entity_table
+from .diff import option_renames
 from .plan import PlanItem
 
 
@@ -112,7 +113,9 @@ def _columns(label, old_t, old_cols, t, cols, rows, field_renames, counter, by_n
         if was != c.name:
             details.update({"from_column": was})
         old_type, new_type = _sql(old_t.c[was].type, dialect), _sql(c.type, dialect)
-        if odef.get("type") != fdef.get("type") or old_type != new_type:
+        # the stored form can change under one SQL type: a decimal's scale on SQLite (scaled integers)
+        if odef.get("type") != fdef.get("type") or old_type != new_type or \
+                repr(old_t.c[was].type) != repr(c.type):
             details.update({"conversion": True, "from_type": odef.get("type"), "to_type": fdef.get("type"),
                             "from_sql": old_type, "to_sql": new_type,
                             "non_null": counter.non_null(old_t, was)})
@@ -120,7 +123,13 @@ def _columns(label, old_t, old_cols, t, cols, rows, field_renames, counter, by_n
             empty = rows - counter.non_null(old_t, was)
             if empty and fdef.get("default") is None and not fdef.get("default_expr"):
                 details.update({"needs_default": True, "empty_rows": empty})
-        removed_options = [v for v in _option_values(odef) if v not in _option_values(fdef)]
+        renamed_options = option_renames(odef.get("options"), fdef.get("options"))
+        removed_options = [v for v in _option_values(odef) if v not in _option_values(fdef)
+                           and v not in renamed_options]
+        if renamed_options and fdef.get("type") == odef.get("type"):
+            held = counter.holding(old_t, was, list(renamed_options))
+            if held:  # rows an upgrade gives the option's new value
+                details["renamed_options"] = {v: [renamed_options[v], n] for v, n in held.items()}
         if removed_options and fdef.get("type") == odef.get("type"):
             # rows still holding a value the new options lack: the upgrade has to map or keep them
             held = counter.holding(old_t, was, removed_options)
