@@ -39,21 +39,31 @@ class Migration:
 
 def upgrade_app(runtime, src, compiled, opts: UpgradeOptions | None = None, *,
                 actor_id: int | None = None) -> Migration:
-    from ..definition_store import store_definitions
     from .plan import plan_checked
-    from .schema_plan import _tables
 
     opts = opts or UpgradeOptions()
     inst = runtime.apps[compiled.name]
     plan = plan_checked(runtime, src, compiled)
     out = Migration(plan)
+    try:
+        _apply(runtime, src, compiled, inst, plan, opts, out, actor_id)
+    except BaseException:
+        runtime.apps[compiled.name] = inst  # the running app stays the old one: nothing was committed
+        raise
+    return out
+
+
+def _apply(runtime, src, compiled, inst, plan: Plan, opts: UpgradeOptions, out: Migration, actor_id) -> None:
+    from ..definition_store import store_definitions
+    from .schema_plan import _tables
+
     apps = runtime.db.core["app"]
     with runtime.transaction() as conn:
         q = sa.select(apps.c.hash, apps.c.demo).where(apps.c.name == compiled.name)
         row = conn.execute(q.with_for_update() if conn.dialect.name != "sqlite" else q).first()
         if row.hash == compiled.hash:  # another upgrade of the same bundle got there first
             out.unchanged = True
-            return out
+            return
         if row.hash != inst.compiled.hash:
             raise JimuError("install.E006", msg(
                 f"{compiled.name} 在本进程读取后已被其他进程修改；请重新运行",
@@ -66,9 +76,8 @@ def upgrade_app(runtime, src, compiled, opts: UpgradeOptions | None = None, *,
         work.write_values(out)
         out.followed = _follow_renames(runtime, conn, compiled.name, plan)
         out.versions = store_definitions(runtime, compiled, conn, actor_id=actor_id)
+        runtime.add_app(compiled)  # seeds are written through the new app's record services
         out.seeded = load_new_seeds(runtime, compiled, src, plan, conn, bool(row.demo))
-    runtime.add_app(compiled)
-    return out
 
 
 def load_new_seeds(runtime, compiled, src, plan: Plan, conn: sa.Connection, demo: bool) -> dict[str, int]:
