@@ -10,7 +10,8 @@ import yaml
 
 
 def layout(rt, *, skip_backups: bool = False) -> dict[str, dict]:
-    """{table: {"columns": {name: SQL type}, "indexes": {name: (columns, unique)}}} as the database has it."""
+    """{table: {"columns": {name: SQL type}, "indexes": {name: (columns, unique)}, "foreign_keys": [...]}}
+    as the database has it."""
     insp = sa.inspect(rt.db.engine)
     out = {}
     for t in insp.get_table_names():
@@ -18,7 +19,9 @@ def layout(rt, *, skip_backups: bool = False) -> dict[str, dict]:
             continue
         out[t] = {"columns": {c["name"]: str(c["type"]) for c in insp.get_columns(t)},
                   "indexes": {i["name"]: (tuple(i["column_names"]), bool(i.get("unique")))
-                              for i in insp.get_indexes(t)}}
+                              for i in insp.get_indexes(t)},
+                  "foreign_keys": sorted((tuple(k["constrained_columns"]), k["referred_table"],
+                                          tuple(k["referred_columns"])) for k in insp.get_foreign_keys(t))}
     return out
 
 
