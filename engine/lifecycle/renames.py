@@ -30,6 +30,9 @@ import sqlalchemy as sa
 from .rename_map import RenameMap
 
 PAGE = 1000  # rows read (and written back) at a time
+# the event-log kinds whose target or detail names a record or an entity (identity/event_log.py KINDS):
+# read by the indexed kind, so sign-ins and token uses are never scanned
+LOG_KINDS_NAMING_RECORDS = ("export", "print", "event_chain_stopped")
 
 
 def follow_renames(runtime, conn: sa.Connection, app: str, entities: dict[str, str],
@@ -172,5 +175,5 @@ def _event_log(conn, t, m: RenameMap) -> int:
         return {"target": target(r["target"]), "detail": d}
 
     about = sa.or_(t.c.target.like(f"entity:{esc}.%", escape="\\"), t.c.target.like(f"record:{esc}.%", escape="\\"),
-                   t.c.kind == "event_chain_stopped")
-    return rewrite_rows(conn, t, [about], ["target", "detail"], rewrite)
+                   t.c.kind == "event_chain_stopped")  # its target is the event's kind; the app is in the detail
+    return rewrite_rows(conn, t, [t.c.kind.in_(LOG_KINDS_NAMING_RECORDS), about], ["target", "detail"], rewrite)

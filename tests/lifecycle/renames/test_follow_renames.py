@@ -214,3 +214,19 @@ def test_a_failure_after_follow_renames_takes_everything_back(rt):
             assert follow_renames(rt, conn, "shop", ENTITIES, FIELDS)["jimu_audit"] == 4
             raise RuntimeError("a later step of the upgrade failed")
     assert _snapshot(rt) == before
+
+
+def test_two_entities_swapping_names_each_take_the_others(rt):
+    """Rows are rewritten from what they said before, never one rename after another."""
+    swap = {"deal": "customer", "customer": "deal"}
+    with rt.transaction() as conn:
+        counts = follow_renames(rt, conn, "shop", swap, {})
+    after = _snapshot(rt)
+    assert counts["jimu_counter"] == 1 and counts["jimu_saved_view"] == 2
+    assert [r["entity"] for r in _rows(after, "comment", app="shop")] == ["customer"]
+    assert [(r["entity"], r["field"]) for r in _rows(after, "counter", app="shop")] == [("customer", "number")]
+    views = {v["name"]: v["entity"] for v in _rows(after, "saved_view", app="shop")}
+    assert views == {"big": "customer", "codes": "deal"}
+    audit = _rows(after, "audit", app="shop")
+    assert sorted((r["entity"], r["action"]) for r in audit) == [
+        ("customer", "create"), ("customer", "create"), ("customer", "update"), ("deal", "create")]
