@@ -14,22 +14,16 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from engine.lifecycle.rename_map import RenameMap
-from engine.lifecycle.renames import rewrite_rows
+from engine.lifecycle.renames import rename_entity_column, rename_field_column
 
 
 def follow_renames(runtime, conn: sa.Connection, app: str, entities: dict, fields: dict) -> dict[str, int]:
     m = RenameMap.of(runtime, app, entities, fields)
     core = runtime.db.core
     out = {}
-    for key in ("state_entry", "file"):
+    for key in ("state_entry", "file"):  # the field first, by the entity the rows still name
         t = core[key]
-
-        def rewrite(r):
-            new = m.entity(r["entity"])
-            return {"entity": new, "field": m.field(new, r["field"])}
-
-        out[t.name] = rewrite_rows(conn, t, [t.c.app == app, t.c.entity.in_(m.old_names)], ["entity", "field"],
-                                   rewrite)
+        out[t.name] = rename_field_column(conn, t, m) + rename_entity_column(conn, t, m)
     out[core["counter"].name] = _counters(conn, core["counter"], m)
     return out
 

@@ -38,6 +38,11 @@ class RenameMap:
         back = {new: old for old, new in self.entities.items()}
         return sorted(set(self.entities) | {back.get(e, e) for e in self.fields})
 
+    def field_renames_by_old_entity(self) -> dict[str, dict[str, str]]:
+        """The field renames keyed by the entity name the rows still store."""
+        back = {new: old for old, new in self.entities.items()}
+        return {back.get(e, e): renames for e, renames in self.fields.items()}
+
     def entity(self, stored: str) -> str:
         return self.entities.get(stored, stored)
 

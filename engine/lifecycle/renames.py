@@ -63,6 +63,11 @@ def follow_renames(runtime, conn: sa.Connection, app: str, entities: dict[str, s
 
 
 # --- helpers the engines' hooks use too -------------------------------------------------------------
+# Two passes per table, never renaming a name twice: first the field names, read from each row's
+# stored (old) entity and leaving the entity column alone; then the entity column in one UPDATE with a
+# CASE. So two entities swapping names each take the other's, and a table of millions of rows whose
+# entity alone is renamed costs one statement. Counts are rows changed: a row both passes change
+# counts once (the entity pass counts every row of a renamed entity).
 
 def rename_entity_column(conn: sa.Connection, t: sa.Table, m: RenameMap) -> int:
     """The app's rows of renamed entities in one UPDATE (a CASE, so two entities swapping names work)."""
@@ -73,11 +78,29 @@ def rename_entity_column(conn: sa.Connection, t: sa.Table, m: RenameMap) -> int:
     return max(res.rowcount or 0, 0)
 
 
+def rename_field_column(conn: sa.Connection, t: sa.Table, m: RenameMap, column: str = "field") -> int:
+    """A column holding one top-level field name of the row's entity: one UPDATE per entity with renamed
+    fields (run before rename_entity_column). Counts only rows whose entity keeps its name."""
+    n = 0
+    for old_entity, renames in m.field_renames_by_old_entity().items():
+        top = {k: v for k, v in renames.items() if "." not in k}
+        if not top:
+            continue
+        col = t.c[column]
+        res = conn.execute(t.update().where(t.c.app == m.app, t.c.entity == old_entity, col.in_(list(top)))
+                           .values({column: sa.case(top, value=col)}))
+        if old_entity not in m.entities:
+            n += max(res.rowcount or 0, 0)
+    return n
+
+
 def rewrite_rows(conn: sa.Connection, t: sa.Table, where: Iterable, columns: list[str],
-                 rewrite: Callable[[dict], dict], key: str = "id") -> int:
+                 rewrite: Callable[[dict], dict], key: str = "id",
+                 counted: Callable[[dict], bool] = lambda _row: True) -> int:
     """Read the rows matching ``where`` a page at a time, ``rewrite`` each (a row -> its new values of
-    ``columns``), and write back only the rows that changed, one executemany per page."""
-    cols = [t.c[key]] + [t.c[c] for c in columns]
+    ``columns``), and write back only the rows that changed, one executemany per page. Returns how
+    many changed rows ``counted`` accepts."""
+    cols = [t.c[key]] + [t.c[c] for c in dict.fromkeys(columns + ["entity"]) if c in t.c]
     stmt = t.update().where(t.c[key] == sa.bindparam("_key")).values(
         {c: sa.bindparam(f"_{c}", type_=t.c[c].type) for c in columns})
     done, last = 0, None
@@ -95,9 +118,9 @@ def rewrite_rows(conn: sa.Connection, t: sa.Table, where: Iterable, columns: lis
             new = rewrite(row)
             if any(_differs(new[c], row[c]) for c in columns):
                 batch.append({"_key": row[key], **{f"_{c}": new[c] for c in columns}})
+                done += counted(row)
         if batch:
             conn.execute(stmt, batch)
-            done += len(batch)
         if len(rows) < PAGE:
             return done
 
@@ -109,20 +132,29 @@ def _differs(a: Any, b: Any) -> bool:
 
 # --- the kernel's tables ----------------------------------------------------------------------------
 
+def _not_renamed(m: RenameMap) -> Callable[[dict], bool]:
+    return lambda row: row["entity"] not in m.entities
+
+
 def _audit(conn, t, m: RenameMap) -> int:
     def rewrite(r):
-        new = m.entity(r["entity"])
-        return {"entity": new, "changes": m.changes(new, r["changes"])}
+        return {"changes": m.changes(m.entity(r["entity"]), r["changes"])}
 
-    return rewrite_rows(conn, t, [t.c.app == m.app, t.c.entity.in_(m.old_names)], ["entity", "changes"], rewrite)
+    with_fields = list(m.field_renames_by_old_entity())
+    n = rewrite_rows(conn, t, [t.c.app == m.app, t.c.entity.in_(with_fields)], ["changes"], rewrite,
+                     counted=_not_renamed(m)) if with_fields else 0
+    return n + rename_entity_column(conn, t, m)
 
 
 def _events(conn, t, m: RenameMap) -> int:
     def rewrite(r):
-        return {"entity": m.entity(r["entity"]),
-                "payload": r["payload"] if r["payload"] is None else m.payload(r["payload"], r["entity"])}
+        return {"payload": m.payload(r["payload"], r["entity"])}
 
-    return rewrite_rows(conn, t, [t.c.app == m.app, t.c.entity.in_(m.old_names)], ["entity", "payload"], rewrite)
+    # a record event's payload is empty (its changes are its audit entry's, joined by app, entity,
+    # record and version, which the entity pass keeps together); only engine events carry one
+    engine_events = [t.c.app == m.app, t.c.entity.in_(m.old_names), sa.not_(t.c.kind.startswith("record."))]
+    n = rewrite_rows(conn, t, engine_events, ["payload"], rewrite, counted=_not_renamed(m))
+    return n + rename_entity_column(conn, t, m)
 
 
 def _saved_views(conn, t, m: RenameMap) -> int:

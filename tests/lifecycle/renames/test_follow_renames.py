@@ -217,10 +217,11 @@ def test_a_failure_after_follow_renames_takes_everything_back(rt):
 
 
 def test_two_entities_swapping_names_each_take_the_others(rt):
-    """Rows are rewritten from what they said before, never one rename after another."""
+    """Rows are rewritten from what they said before, never one rename after another: the former deal
+    (now "customer") renames its ``amount``; the former customer (now "deal") keeps its own."""
     swap = {"deal": "customer", "customer": "deal"}
     with rt.transaction() as conn:
-        counts = follow_renames(rt, conn, "shop", swap, {})
+        counts = follow_renames(rt, conn, "shop", swap, {"customer": {"amount": "total", "status": "stage"}})
     after = _snapshot(rt)
     assert counts["jimu_counter"] == 1 and counts["jimu_saved_view"] == 2
     assert [r["entity"] for r in _rows(after, "comment", app="shop")] == ["customer"]
@@ -230,3 +231,8 @@ def test_two_entities_swapping_names_each_take_the_others(rt):
     audit = _rows(after, "audit", app="shop")
     assert sorted((r["entity"], r["action"]) for r in audit) == [
         ("customer", "create"), ("customer", "create"), ("customer", "update"), ("deal", "create")]
+    assert all("total" in r["changes"] and "amount" not in r["changes"] for r in audit if r["entity"] == "customer")
+    assert [sorted(r["changes"]) for r in audit if r["entity"] == "deal"] == [["amount", "code", "name"]]
+    assert {(r["entity"], r["field"]) for r in _rows(after, "state_entry", app="shop")} == {("customer", "stage")}
+    noted = _rows(after, "event", app="shop", kind="test.noted")[0]
+    assert (noted["entity"], noted["payload"]["field"]) == ("customer", "total")
