@@ -23,8 +23,10 @@ class RenameMap:
     def of(cls, runtime, app: str, entities: Mapping[str, str], fields: Mapping[str, Mapping[str, str]]) -> "RenameMap":
         out = cls(app, dict(entities or {}), {e: dict(m) for e, m in (fields or {}).items() if m})
         inst = runtime.apps.get(app)
-        # relations as the loaded app has them (the installed one during an upgrade), named the new way,
-        # so a saved path like "customer.credit_limit" follows a rename of Customer's field
+        # relations as the loaded app has them, named the new way, so a saved path like
+        # "customer.credit_limit" follows a rename of Customer's field. During an upgrade that is the
+        # installed app; the upgraded one gives the same pairs (its names are already new), save where
+        # a new name is also another entity's or field's old name
         for ent in inst.compiled.entities.values() if inst is not None else ():
             new_ent = out.entity(ent.name)
             for f in ent.fields:

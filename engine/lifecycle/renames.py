@@ -12,11 +12,14 @@ What each kernel table stores, and what follows:
 - jimu_audit: entity; ``changes`` {field: [old, new]} (sub-table values are lists of rows keyed by
   column). The event outbox joins record events to their audit entry by (app, entity, record, version),
   so both are renamed together.
-- jimu_event: entity; an engine event's payload (``entity``/``field``/``fields``/``changes``/``values``).
+- jimu_event: entity; an engine event's payload (``entity``/``field``/``fields``/``changes``/``values``,
+  the convention for a payload naming the app's records: RenameMap.payload). Record events carry none.
 - jimu_todo, jimu_notification, jimu_comment: entity (the record link; titles and bodies are text).
 - jimu_saved_view: entity; ``filters`` (JSON text, keys are paths through relations), ``sort``
   (paths with a +/- sign), ``columns`` (field names).
-- jimu_job: payloads naming the app (``payload.app``, or jobs scheduled for its definitions).
+- jimu_job: payloads naming the app (``payload.app``, or jobs scheduled for its definitions), by the
+  same payload convention; the platform's own jobs (reminders, deliveries, the midnight recompute)
+  carry ids only.
 - jimu_event_log: targets ``entity:APP.ENTITY`` and ``record:APP.ENTITY.ID`` (exports, prints), and
   details naming the app's entity, an export's filter and sort.
 """
@@ -152,7 +155,9 @@ def _events(conn, t, m: RenameMap) -> int:
 
     # a record event's payload is empty (its changes are its audit entry's, joined by app, entity,
     # record and version, which the entity pass keeps together); only engine events carry one
-    engine_events = [t.c.app == m.app, t.c.entity.in_(m.old_names), sa.not_(t.c.kind.startswith("record."))]
+    # (an engine event about the app but no entity may name one in its payload)
+    engine_events = [t.c.app == m.app, sa.or_(t.c.entity.in_(m.old_names), t.c.entity.is_(None)),
+                     sa.not_(t.c.kind.startswith("record."))]
     n = rewrite_rows(conn, t, engine_events, ["payload"], rewrite, counted=_not_renamed(m))
     return n + rename_entity_column(conn, t, m)
 

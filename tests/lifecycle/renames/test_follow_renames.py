@@ -91,6 +91,7 @@ def _populate(rt, app: str, tmp_path: Path) -> dict:
             uploaded_by=actor.user_id, uploaded_at=rt.clock(), app=app, entity="deal", field="doc", record_id=d1))
         events.emit(c, rt, app=app, type="test.noted", entity="deal", record_id=d1,
                     payload={"field": "amount", "changes": {"amount": [10, 12], "amount_due": [3, 4]}})
+        events.emit(c, rt, app=app, type="test.about", payload={"entity": "deal", "field": "amount_due"})
         schedule_job(rt, c, "test.job", payload={"app": app, "entity": "deal", "fields": ["amount", "amount_due"]})
         log_event(rt, c, "export", actor=actor.user_id, target=f"entity:{app}.deal",
                   detail={"app": app, "entity": "deal", "filter": {"amount": {"gte": 1}}, "sort": ["-amount"]})
@@ -162,7 +163,9 @@ def test_every_row_keyed_by_a_renamed_name_follows_and_nothing_else(rt):
     noted = _rows(after, "event", app="shop", kind="test.noted")[0]
     assert noted["entity"] == "agreement"
     assert noted["payload"] == {"field": "total", "changes": {"total": [10, 12], "amount_due": [3, 4]}}
-    assert {e["entity"] for e in _rows(after, "event", app="shop")} == {"customer", "agreement"}
+    about = _rows(after, "event", app="shop", kind="test.about")[0]
+    assert (about["entity"], about["payload"]) == (None, {"entity": "agreement", "field": "amount_due"})
+    assert {e["entity"] for e in _rows(after, "event", app="shop")} == {"customer", "agreement", None}
 
     # record links: comment, to-do, notification
     for key in ("comment", "todo", "notification"):
@@ -198,7 +201,7 @@ def test_every_row_keyed_by_a_renamed_name_follows_and_nothing_else(rt):
         "entity:shop2.deal", f"record:shop2.deal.{rt.ids['shop2']['deal']}"]
 
     # the report counts what changed, and the engines were handed the renames
-    assert counts == {"jimu_audit": 4, "jimu_event": 4, "jimu_saved_view": 2, "jimu_job": 1, "jimu_event_log": 2,
+    assert counts == {"jimu_audit": 4, "jimu_event": 5, "jimu_saved_view": 2, "jimu_job": 1, "jimu_event_log": 2,
                       "jimu_todo": 1, "jimu_notification": 1, "jimu_comment": 1, "jimu_state_entry": 3,
                       "jimu_file": 1, "jimu_counter": 1}
     assert SEEN == [("shop", ENTITIES, FIELDS)]
