@@ -83,6 +83,13 @@ def drop_app_data(runtime, conn, app):
     return (lambda: [step() for step in steps]) if steps else None
 
 
+def follow_renames(runtime, conn, app, entities, fields) -> dict:
+    """An upgrade's renames through the form engine's tables (engine/plugins.py hook): forms/renames.py."""
+    from .renames import follow_renames as follow
+
+    return follow(runtime, conn, app, entities, fields)
+
+
 def register(runtime) -> None:
     for part in _parts():
         hook = getattr(part, "register", None)
