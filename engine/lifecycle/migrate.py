@@ -127,10 +127,8 @@ def _follow_renames(runtime, conn: sa.Connection, app: str, plan: Plan) -> dict[
             fields.setdefault(entity, {})[f"{owner}.{old}" if owner else old] = rest
     if not entities and not fields:
         return {}
-    try:
-        from .renames import follow_renames
-    except ImportError:  # lands with the renames work
-        return {}
+    from .renames import follow_renames
+
     return follow_renames(runtime, conn, app, entities, fields)
 
 

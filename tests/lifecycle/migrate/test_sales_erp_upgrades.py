@@ -183,11 +183,17 @@ def test_a_renamed_field_keeps_its_values(erp):
         for r in d["seed/demo.yaml"]["records"]["customer"]:
             r["tel"] = r.pop("phone")
 
-    upgrade(erp, rename)
+    res = upgrade(erp, rename)
     expected = copy.deepcopy(before)
     for r in expected["customer"].values():
         r["tel"] = r.pop("phone")
     assert records(erp.rt, APP) == expected
+    # what the platform keyed by the old name follows (engine/lifecycle/renames.py): the record history
+    assert res.migration.followed["jimu_audit"] >= 6
+    audit = erp.rt.db.core["audit"]
+    with erp.rt.db.engine.connect() as c:
+        changes = c.execute(sa.select(audit.c.changes).where(audit.c.entity == "customer")).scalars().all()
+    assert any("tel" in ch for ch in changes) and not any("phone" in ch for ch in changes)
     hw = next(i for i, r in before["customer"].items() if r["code"] == "C0001")
     assert erp.rt.records(APP, "customer").reader().get(hw)["tel"] == "0755-28780808"
 
@@ -207,9 +213,13 @@ def test_a_renamed_entity_keeps_its_rows_and_the_relations_to_it(erp):
         records_ = d["seed/demo.yaml"]["records"]
         records_["item"] = records_.pop("product")
 
-    upgrade(erp, rename)
+    res = upgrade(erp, rename)
     after = records(erp.rt, APP)
     assert after["item"] == before["product"] and "product" not in after
+    audit = erp.rt.db.core["audit"]
+    with erp.rt.db.engine.connect() as c:
+        entities = set(c.execute(sa.select(audit.c.entity).where(audit.c.app == APP)).scalars())
+    assert "item" in entities and "product" not in entities and res.migration.followed["jimu_audit"] >= 6
     assert after["opportunity"] == before["opportunity"]
     lines = [t for t in after if t.startswith("sales_erp__opportunity__")]
     assert lines and after[lines[0]] == before[lines[0]]
