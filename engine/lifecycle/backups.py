@@ -37,6 +37,16 @@ def keep_rows(runtime, conn: sa.Connection, *, app: str, entity: str, field: str
     return int(bid), name, rows
 
 
+def drop_backup_tables(runtime, conn: sa.Connection, app: str) -> int:
+    """``jimu uninstall --drop-data``: the app's backup tables go with its data."""
+    reg = runtime.db.core["backup"]
+    prep = conn.dialect.identifier_preparer
+    names = conn.execute(sa.select(reg.c.table_name).where(reg.c.app == app)).scalars().all()
+    for name in names:
+        conn.exec_driver_sql(f"DROP TABLE IF EXISTS {prep.quote(name)}")
+    return len(names)
+
+
 def list_backups(runtime, app: str | None = None) -> list[dict[str, Any]]:
     reg = runtime.db.core["backup"]
     q = sa.select(reg).order_by(reg.c.id)

@@ -372,6 +372,29 @@ def test_a_new_entity_loads_its_seed_and_demo_records_once(erp):
     assert install_bundle(erp.rt, erp.bundle).status == "unchanged"
 
 
+def test_an_entity_holding_rows_is_removed_only_with_allow_data_loss_and_kept_whole(erp):
+    def drop_lead(d):
+        d["entities/lead.yaml"] = None
+        for role in d["roles.yaml"]["roles"].values():
+            role.get("entities", {}).pop("lead", None)
+        d["seed/demo.yaml"]["records"].pop("lead")
+
+    [p] = refused(erp, drop_lead)
+    assert (p["code"], p["path"], p["rows"]) == ("migrate.E001", "lead", 4)
+    before = records(erp.rt, APP)
+    with erp.rt.db.engine.connect() as c:
+        rows = sorted(tuple(r) for r in c.exec_driver_sql("SELECT * FROM sales_erp__lead"))
+    res = upgrade(erp, allow_data_loss=True)
+    [kept] = res.migration.backups
+    assert (kept["entity"], kept["field"], kept["rows"]) == ("lead", None, 4)
+    with erp.rt.db.engine.connect() as c:  # every column of every row, as stored
+        assert sorted(tuple(r) for r in c.exec_driver_sql(f"SELECT * FROM {kept['table']}")) == rows
+    assert "sales_erp__lead" not in sa.inspect(erp.rt.db.engine).get_table_names()
+    after = records(erp.rt, APP)
+    before.pop("lead")
+    assert after == before
+
+
 def test_a_failure_at_the_last_step_leaves_everything_as_it_was(erp, monkeypatch):
     """Rename, type change, removal with data and a new entity, then a failure after all the DDL and
     writes: schema, rows, definitions, versions, backups and the running app are as before."""
@@ -417,3 +440,12 @@ def test_a_failure_at_the_last_step_leaves_everything_as_it_was(erp, monkeypatch
     assert by_id(after["customer"], "telephone") == by_id(old["customer"], "tel")
     assert by_id(after["item"], "cost") == by_id(old["item"], "cost")
     assert erp.rt.records(APP, "customer").create({"name": "之后", "telephone": "2"})["telephone"] == "2"
+
+
+def test_uninstall_with_drop_data_drops_the_backups_too(erp, capsys):
+    kept = [b["table_name"] for b in list_backups(erp.rt, APP)]
+    assert len(kept) == 3  # the region options, the lead table, contact.job_title
+    erp.rt.db.dispose()
+    assert jimu(["uninstall", APP, "--drop-data", "--db", erp.url]) == 0
+    names = set(sa.inspect(erp.rt.db.engine).get_table_names())
+    assert not names & set(kept) and list_backups(erp.rt, APP) == []
