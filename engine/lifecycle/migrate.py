@@ -27,7 +27,7 @@ __all__ = ["UpgradeOptions", "upgrade_app", "Migration"]
 @dataclass
 class Migration:
     """What an upgrade did, for its summary."""
-    plan: Plan
+    plan: Plan | None
     versions: list[tuple[str, str, int]] = field(default_factory=list)
     backups: list[dict[str, Any]] = field(default_factory=list)  # {id, table, entity, field, rows}
     converted: dict[str, int] = field(default_factory=dict)  # field -> values rewritten
@@ -39,23 +39,21 @@ class Migration:
 
 def upgrade_app(runtime, src, compiled, opts: UpgradeOptions | None = None, *,
                 actor_id: int | None = None) -> Migration:
-    from .plan import plan_checked
-
     opts = opts or UpgradeOptions()
     inst = runtime.apps[compiled.name]
-    plan = plan_checked(runtime, src, compiled)
-    out = Migration(plan)
+    out = Migration(None)
     try:
-        _apply(runtime, src, compiled, inst, plan, opts, out, actor_id)
+        _apply(runtime, src, compiled, inst, opts, out, actor_id)
     except BaseException:
         runtime.apps[compiled.name] = inst  # the running app stays the old one: nothing was committed
         raise
     return out
 
 
-def _apply(runtime, src, compiled, inst, plan: Plan, opts: UpgradeOptions, out: Migration, actor_id) -> None:
+def _apply(runtime, src, compiled, inst, opts: UpgradeOptions, out: Migration, actor_id) -> None:
     from ..definition_store import store_definitions
-    from .schema_plan import _tables
+    from .plan import plan_checked
+    from .schema_plan import tables_by_label
 
     apps = runtime.db.core["app"]
     with runtime.transaction() as conn:
@@ -69,7 +67,11 @@ def _apply(runtime, src, compiled, inst, plan: Plan, opts: UpgradeOptions, out: 
                 f"{compiled.name} 在本进程读取后已被其他进程修改；请重新运行",
                 f"{compiled.name} was changed by another process since this one read it; run it again"),
                 details=[{"app": compiled.name}], status=409)
-        work = _Work(runtime, conn, inst.compiled, compiled, plan, opts, _tables(inst.compiled), _tables(compiled))
+        _lock_tables(conn, inst)
+        # planned here, so what it counted (rows holding data, values to convert) is what it changes
+        plan = out.plan = plan_checked(runtime, src, compiled, conn)
+        work = _Work(runtime, conn, inst.compiled, compiled, plan, opts, tables_by_label(inst.compiled),
+                     tables_by_label(compiled))
         work.prepare()
         work.keep_backups(out)
         apply(conn, work.changes, work.created, work.dropped)
@@ -78,6 +80,18 @@ def _apply(runtime, src, compiled, inst, plan: Plan, opts: UpgradeOptions, out: 
         out.versions = store_definitions(runtime, compiled, conn, actor_id=actor_id)
         runtime.add_app(compiled)  # seeds are written through the new app's record services
         out.seeded = load_new_seeds(runtime, compiled, src, plan, conn, bool(row.demo))
+
+
+def _lock_tables(conn: sa.Connection, inst) -> None:
+    """PostgreSQL: writes to the app's tables wait until the upgrade commits (reads go on), so no row
+    arrives between the counts and the change. SQLite's write transaction already holds the lock."""
+    if conn.dialect.name == "sqlite":
+        return
+    q = conn.dialect.identifier_preparer.quote
+    have = set(sa.inspect(conn).get_table_names())
+    names = [q(t.name) for t in inst.metadata.sorted_tables if t.name in have]
+    if names:
+        conn.exec_driver_sql(f"LOCK TABLE {', '.join(names)} IN SHARE ROW EXCLUSIVE MODE")
 
 
 def load_new_seeds(runtime, compiled, src, plan: Plan, conn: sa.Connection, demo: bool) -> dict[str, int]:

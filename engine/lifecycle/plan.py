@@ -62,8 +62,9 @@ def plan_bundle(runtime, path: str | os.PathLike) -> Plan:
     return plan_checked(runtime, src, compiled)
 
 
-def plan_checked(runtime, src, compiled) -> Plan:
-    """The plan of a bundle already checked (``src``) and compiled: what an upgrade applies."""
+def plan_checked(runtime, src, compiled, conn=None) -> Plan:
+    """The plan of a bundle already checked (``src``) and compiled: what an upgrade applies (counted in
+    ``conn``, the upgrade's transaction, when given)."""
     from .schema_plan import schema_changes
 
     new_docs = _as_stored({"app": src.app, "entities": {d["entity"]: d for _, d in src.entities},
@@ -72,7 +73,7 @@ def plan_checked(runtime, src, compiled) -> Plan:
     inst = runtime.apps.get(name)
     old_docs = _as_stored(dict(inst.compiled.documents)) if inst is not None else {}
     items = definition_changes(old_docs, new_docs)
-    schema = schema_changes(runtime, inst, compiled, items)
+    schema = schema_changes(runtime, inst, compiled, items, conn)
     if inst is None:
         action = "install"
     else:

@@ -17,7 +17,7 @@ from .diff import option_renames
 from .plan import PlanItem
 
 
-def _tables(app: CompiledApp) -> dict[str, tuple[sa.Table, dict[str, dict]]]:
+def tables_by_label(app: CompiledApp) -> dict[str, tuple[sa.Table, dict[str, dict]]]:
     """label -> (table, column name -> the field definition stored there)."""
     md = sa.MetaData()
     out: dict[str, tuple[sa.Table, dict[str, dict]]] = {}
@@ -33,19 +33,21 @@ def _tables(app: CompiledApp) -> dict[str, tuple[sa.Table, dict[str, dict]]]:
     return out
 
 
-def schema_changes(runtime, inst, new: CompiledApp, items: list[PlanItem]) -> list[PlanItem]:
-    """The schema items of a plan; marks the definition items whose removal loses data (``loses_data``)."""
-    after = _tables(new)
+def schema_changes(runtime, inst, new: CompiledApp, items: list[PlanItem],
+                   conn: sa.Connection | None = None) -> list[PlanItem]:
+    """The schema items of a plan; marks the definition items whose removal loses data (``loses_data``).
+    ``conn``: count there (an upgrade's transaction, so the counts are what it changes)."""
+    after = tables_by_label(new)
     if inst is None:
         return [PlanItem("table", label, f"tables/{t.name}", "added", {"table": t.name}) for label, (t, _) in
                 after.items()]
-    before = _tables(inst.compiled)
+    before = tables_by_label(inst.compiled)
     renamed = {i.details["renamed_from"]: i.name for i in items if i.kind == "entity" and i.change == "renamed"}
     field_renames = {(i.name.rsplit(".", 1)[0], i.name.rsplit(".", 1)[1]): i.details["renamed_from"]
                      for i in items if i.kind == "field" and i.change == "renamed"}
     by_name = {(i.kind, i.name): i for i in items}
     out: list[PlanItem] = []
-    with runtime.connect() as conn:
+    with runtime.connect(conn) as conn:  # an upgrade counts inside its own transaction
         counter = _Counter(runtime, conn)
         matched: set[str] = set()
         for label, (t, cols) in after.items():
