@@ -157,8 +157,9 @@ class _Work:
         self.created: list[sa.Table] = []
         self.dropped: list[str] = []
         self.keep: list[dict[str, Any]] = []  # backups to make before anything changes
-        self.by_id: list[tuple[str, str, dict[int, Any]]] = []  # (label, column, {id: value}) after the DDL
-        self.bulk: list[tuple[str, str, Any, Any, str]] = []  # (label, column, value, condition, field)
+        # (label, column, {id: value}, field when options changed) written after the DDL
+        self.by_id: list[tuple[str, str, dict[int, Any], str | None]] = []
+        self.fills: list[tuple[str, str, Any, str]] = []  # (label, column, value for its blanks, field)
         self.used_fills: set[str] = set()
 
     # --- the checks and what to do -----------------------------------------------------------------
@@ -233,12 +234,11 @@ class _Work:
         if d.get("needs_default"):
             self._required_value(label, col, where, fdef, ftype, d)
         elif fdef.get("required") and not old_cols.get(old_col, {}).get("required") and fdef.get("default") is not None:
-            self.bulk.append((label, col, self._default(fdef, ftype, where), "null", where))
-        for old, (new, _n) in (d.get("renamed_options") or {}).items():
-            self.bulk.append((label, col, new, ("eq", old), where))
+            self.fills.append((label, col, self._default(fdef, ftype, where), where))
+        renamed = {old: new for old, (new, _n) in (d.get("renamed_options") or {}).items()}
         held = d.get("rows_with_removed_options") or {}
-        if held:
-            self._removed_options(label, old_t, old_col, col, fdef, where, held, old_cols.get(old_col, {}))
+        if renamed or held:
+            self._options(label, old_t, old_col, col, fdef, where, renamed, held, old_cols.get(old_col, {}))
 
     def _required_value(self, label, col, where, fdef, ftype, d) -> None:
         """Old rows of a field that is now required: its default, else ``--fill``, else refused."""
@@ -260,7 +260,7 @@ class _Work:
                 f"请用 --fill {where}=值 指定", f"{where} is now required but {n} existing rows have no value "
                 f"and the field has no default; say what to put there with --fill {where}=VALUE", rows=n))
             return
-        self.bulk.append((label, col, value, "null", where))
+        self.fills.append((label, col, value, where))
 
     def _default(self, fdef, ftype, where):
         try:
@@ -297,25 +297,26 @@ class _Work:
                                             text + ": " + _listed(bad, lang)
                                             for lang, text in self.problems[-1]["message"].items()}
             return
-        self.by_id.append((label, col, ok))
+        self.by_id.append((label, col, ok, None))
 
-    def _removed_options(self, label, old_t, old_col, col, fdef, where, held, odef) -> None:
+    def _options(self, label, old_t, old_col, col, fdef, where, renamed, held, odef) -> None:
+        """Rows holding an old option: renamed (``renamed_from``, ``--map-option``) or, with
+        ``--allow-data-loss``, dropped (kept in a backup first). A multi-select's list keeps its other
+        values; an emptied one is blank."""
         values = {o.get("value") for o in fdef.get("options") or ()}
-        maps = dict(self.opts.option_maps.get(where) or {})
+        maps = dict(renamed)
         left = {}
         for old, n in held.items():
-            new = maps.get(old)
+            new = (self.opts.option_maps.get(where) or {}).get(old)
             if new is None:
                 left[old] = n
             elif new not in values:
                 self.problems.append(problem("migrate.E006", where, f"--map-option {where}:{old}={new}：{new} 不是选项",
                                              f"--map-option {where}:{old}={new}: {new} is not an option"))
             else:
-                self.bulk.append((label, col, new, ("eq", old), where))
-        if not left:
-            return
-        total = sum(left.values())
-        if not self.opts.allow_data_loss:
+                maps[old] = new
+        if left and not self.opts.allow_data_loss:
+            total = sum(left.values())
             listed = ", ".join(f"{v} ({n})" for v, n in left.items())
             self.problems.append(problem(
                 "migrate.E004", where, f"{where} 有 {total} 行仍是已删除的选项 {listed}；请用选项的 renamed_from、"
@@ -324,11 +325,22 @@ class _Work:
                 f"or --map-option {where}:OLD=NEW, or blank them with --allow-data-loss (kept in a backup)",
                 rows=total, options=left))
             return
-        gone = list(left)
-        self.keep.append(dict(entity=label, field=where.rsplit(".", 1)[1], source=old_t,
-                              columns={"record_id": "id", "value": old_col}, where=old_t.c[old_col].in_(gone),
-                              plan=self._why("options", where, total, odef, options=gone)))
-        self.bulk.append((label, col, None, ("in", gone), where))
+        new_values: dict[int, Any] = {}
+        dropped: list[int] = []
+        for rid, v in self.conn.execute(sa.select(old_t.c.id, old_t.c[old_col]).where(old_t.c[old_col].is_not(None))):
+            items = v if isinstance(v, list) else [v]
+            if not any(x in maps or x in left for x in items):
+                continue
+            if any(x in left for x in items):
+                dropped.append(rid)
+            kept = list(dict.fromkeys(maps.get(x, x) for x in items if x not in left))
+            new_values[rid] = (kept or None) if isinstance(v, list) else (kept[0] if kept else None)
+        if dropped:
+            gone = list(left)
+            self.keep.append(dict(entity=label, field=where.rsplit(".", 1)[1], source=old_t,
+                                  columns={"record_id": "id", "value": old_col}, where=old_t.c.id.in_(dropped),
+                                  plan=self._why("options", where, len(dropped), odef, options=gone)))
+        self.by_id.append((label, col, new_values, where))
 
     def _loses(self, where: str, n: int, backup) -> None:
         if not self.opts.allow_data_loss:
@@ -375,23 +387,19 @@ class _Work:
             out.backups.append({"id": bid, "table": name, "entity": k["entity"], "field": k["field"], "rows": rows})
 
     def write_values(self, out: Migration) -> None:
-        for label, col, values in self.by_id:
+        for label, col, values, options_of in self.by_id:
             t = self.after[label][0]
             if values:
                 stmt = t.update().where(t.c.id == sa.bindparam("_id")).values(
                     {col: sa.bindparam("_v", type_=t.c[col].type)})
                 self.conn.execute(stmt, [{"_id": k, "_v": v} for k, v in values.items()])
-            out.converted[f"{label}.{self.after[label][1][col]['name']}"] = len(values)
-        for label, col, value, cond, where in self.bulk:
-            t = self.after[label][0]
-            c = t.c[col]
-            if cond == "null":
-                clause = c.is_(None)
-            elif cond[0] == "eq":
-                clause = c == cond[1]
+            if options_of:  # rows given another option, or none
+                out.filled[options_of] = out.filled.get(options_of, 0) + len(values)
             else:
-                clause = c.in_(cond[1])
-            n = self.conn.execute(t.update().where(clause).values({col: value})).rowcount
+                out.converted[f"{label}.{self.after[label][1][col]['name']}"] = len(values)
+        for label, col, value, where in self.fills:  # after the conversions: the blanks left
+            t = self.after[label][0]
+            n = self.conn.execute(t.update().where(t.c[col].is_(None)).values({col: value})).rowcount
             out.filled[where] = out.filled.get(where, 0) + (n or 0)
 
 

@@ -199,6 +199,13 @@ class _Counter:
         """How many rows hold each of ``values`` (a select's stored value is the option's value)."""
         if t.name not in self.existing:
             return {}
+        # read, not grouped in SQL: a multi-select stores a list in one column ("|vip|new|"); a row
+        # counts once for each of the values it holds
+        wanted = {str(v) for v in values}
+        out: dict[str, int] = {}
         c = t.c[column]
-        q = sa.select(c, sa.func.count()).where(c.in_([str(v) for v in values])).group_by(c)
-        return {str(v): int(n) for v, n in self.conn.execute(q)}
+        for (v,) in self.conn.execute(sa.select(c).where(c.is_not(None))):
+            for x in dict.fromkeys(v if isinstance(v, list) else [v]):
+                if x in wanted:
+                    out[x] = out.get(x, 0) + 1
+        return out

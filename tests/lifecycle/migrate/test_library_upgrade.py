@@ -1,9 +1,10 @@
 """Issue 13, the migrating upgrade of a small library app holding records, in one step of many changes:
 an entity renamed to a Chinese name (its table's physical name is a hash), a Chinese field renamed, a
 text field turned into a number (one value does not convert), a field with data removed, an option
-renamed, a sub-table column renamed and one added, a new required field with a default, a new entity
-with seed records. The upgraded database has the layout a fresh install of the new bundle makes
-(tables, columns, types, indexes), every row carries over, and the app works."""
+renamed, a multi-select's option renamed and one removed, a sub-table column renamed and one added, a
+new required field with a default, a new entity with seed records. The upgraded database has the
+layout a fresh install of the new bundle makes (tables, columns, types, indexes, keys), every row
+carries over, and the app works."""
 from __future__ import annotations
 
 from decimal import Decimal
@@ -31,6 +32,8 @@ def version_2(d: dict) -> None:
     book["fields"] = [f for f in book["fields"] if f["name"] != "isbn"]
     shelf = next(f for f in book["fields"] if f["name"] == "shelf")
     shelf["options"][0].update(value="A1", renamed_from="a")
+    tags = next(f for f in book["fields"] if f["name"] == "tags")
+    tags["options"] = [{**tags["options"][0], "value": "x1", "renamed_from": "x"}, tags["options"][1]]  # z goes
     copies = next(f for f in book["fields"] if f["name"] == "copies")
     copies["fields"][0].update(name="code", renamed_from="barcode")
     copies["fields"].append({"name": "note", "type": "text", "label": {"zh": "备注", "en": "Note"}})
@@ -53,10 +56,11 @@ def library(module_db, tmp_path):
     rt = open_runtime(module_db)
     install_bundle(rt, LIBRARY)
     books = rt.records("library", "book")
-    ids = [books.create({"title": t, "作者": a, "pages": p, "isbn": i, "shelf": s,
+    ids = [books.create({"title": t, "作者": a, "pages": p, "isbn": i, "shelf": s, "tags": g,
                          "copies": [{"barcode": f"{t}-1", "状态": "in"}, {"barcode": f"{t}-2", "状态": "out"}]})["id"]
-           for t, a, p, i, s in [("呐喊", "鲁迅", "120", "978-7-02", "a"), ("骆驼祥子", "老舍", "约200", None, "b"),
-                                 ("茶馆", "老舍", "96", "978-7-05", "a")]]
+           for t, a, p, i, s, g in [("呐喊", "鲁迅", "120", "978-7-02", "a", ["x", "z"]),
+                                    ("骆驼祥子", "老舍", "约200", None, "b", ["y"]),
+                                    ("茶馆", "老舍", "96", "978-7-05", "a", ["z"])]]
     rt.records("library", "member").create({"name": "小明", "favourite": ids[0]})
     bundle = edit(copy_bundle(LIBRARY, tmp_path / "library"), version_2)
     yield rt, bundle, ids
@@ -70,14 +74,19 @@ def test_a_many_change_upgrade_carries_every_row_and_matches_a_fresh_install(lib
     with pytest.raises(JimuError) as e:  # "约200" is no number; isbn holds data
         install_bundle(rt, bundle)
     assert sorted((p["code"], p["path"]) for p in e.value.details) == [
-        ("migrate.E001", "书籍.isbn"), ("migrate.E002", "书籍.pages")]
+        ("migrate.E001", "书籍.isbn"), ("migrate.E002", "书籍.pages"), ("migrate.E004", "书籍.tags")]
+    assert next(p for p in e.value.details if p["code"] == "migrate.E004")["options"] == {"z": 2}
     bad = next(p for p in e.value.details if p["code"] == "migrate.E002")
     assert [(r["id"], r["value"]) for r in bad["rows"]] == [(ids[1], "约200")]
     assert snapshot(rt) == unchanged
 
     res = install_bundle(rt, bundle, options=UpgradeOptions(allow_data_loss=True, fills={"书籍.pages": "200"}))
     assert res.status == "upgraded" and res.seeded == {"writer": 2}
-    assert [(b["entity"], b["field"], b["rows"]) for b in res.migration.backups] == [("书籍", "isbn", 2)]
+    backups = {b["field"]: b for b in res.migration.backups}
+    assert {f: (b["entity"], b["rows"]) for f, b in backups.items()} == {"isbn": ("书籍", 2), "tags": ("书籍", 2)}
+    with rt.db.engine.connect() as c:  # the lists that lost a value, as stored
+        kept = dict(c.exec_driver_sql(f"SELECT record_id, value FROM {backups['tags']['table']}").all())
+    assert kept == {ids[0]: "|x|z|", ids[2]: "|z|"}
 
     after = records(rt, "library")
     table = physical_name("library__书籍", "t_")
@@ -87,9 +96,10 @@ def test_a_many_change_upgrade_carries_every_row_and_matches_a_fresh_install(lib
     assert {i: r[new_author] for i, r in books.items()} == {i: r[author] for i, r in old_books.items()}
     assert {i: r["pages"] for i, r in books.items()} == dict(zip(ids, [Decimal(120), Decimal(200), Decimal(96)]))
     assert {i: r["shelf"] for i, r in books.items()} == dict(zip(ids, ["A1", "b", "A1"]))
+    assert {i: r["tags"] for i, r in books.items()} == dict(zip(ids, [["x1"], ["y"], None]))
     for i, r in old_books.items():  # everything else as it was
-        kept = {k: v for k, v in r.items() if k not in (author, "pages", "shelf", "isbn")}
-        assert {k: v for k, v in books[i].items() if k not in (new_author, "pages", "shelf")} == kept
+        kept = {k: v for k, v in r.items() if k not in (author, "pages", "shelf", "isbn", "tags")}
+        assert {k: v for k, v in books[i].items() if k not in (new_author, "pages", "shelf", "tags")} == kept
     [old_copies] = [t for t in before if t.startswith("library__book__")]
     copies = after[physical_name("library__书籍__copies", "t_")]
     assert {i: (r["parent_id"], r["code"], r["note"]) for i, r in copies.items()} == {
