@@ -115,6 +115,38 @@ def test_a_required_field_with_a_default_gives_old_rows_the_default(erp):
     assert {i: {k: v for k, v in r.items() if k != "tier"} for i, r in after["contact"].items()} == before["contact"]
 
 
+def test_a_field_made_required_is_refused_for_its_blank_rows_until_filled(erp):
+    def require_email(d):
+        field(d, "contact", "email")["required"] = True
+        for r in d["seed/demo.yaml"]["records"]["contact"]:
+            r.setdefault("email", "someone@example.com")
+
+    [p] = refused(erp, require_email)
+    assert (p["code"], p["path"], p["rows"]) == ("migrate.E003", "contact.email", 1)
+    [p] = refused(erp, fills={"contact.email": "blank"})
+    assert p["code"] == "migrate.E006" and "required" in p["message"]["en"]
+    [p] = refused(erp, fills={"contact.email": "x" * 200})  # longer than the field takes
+    assert p["code"] == "migrate.E006" and "128" in p["message"]["en"]
+    [p] = refused(erp, fills={"contact.email": "a@b.cn", "nobody.nothing": "1"})  # a typo is no silent no-op
+    assert (p["code"], p["message"]["en"]) == ("migrate.E006", "--fill nobody.nothing: no such field")
+    before = records(erp.rt, APP)
+    res = upgrade(erp, fills={"contact.email": "unknown@example.com"})
+    assert res.migration.filled == {"contact.email": 1}
+    expected = copy.deepcopy(before)
+    for r in expected["contact"].values():
+        r["email"] = r["email"] or "unknown@example.com"
+    assert records(erp.rt, APP) == expected
+
+
+def test_malformed_flags_are_refused_before_the_database_is_opened(erp, capsys):
+    before = snapshot(erp.rt)
+    assert jimu(["install", str(erp.bundle), "--db", erp.url, "--fill", "email"]) == 2
+    assert jimu(["install", str(erp.bundle), "--db", erp.url, "--map-option", "customer.level=C"]) == 2
+    err = capsys.readouterr().err
+    assert "--fill takes ENTITY.FIELD=VALUE" in err and "--map-option takes ENTITY.FIELD:OLD=NEW" in err
+    assert snapshot(erp.rt) == before
+
+
 def test_an_empty_field_is_removed_without_asking(erp):
     before = records(erp.rt, APP)
     assert set(by_id(before["lead"], "notes").values()) == {None}
