@@ -233,7 +233,7 @@ class _Work:
             ch.retypes.append(col)
         if d.get("needs_default"):
             self._required_value(label, col, where, fdef, ftype, d)
-        elif fdef.get("required") and not old_cols.get(old_col, {}).get("required") and fdef.get("default") is not None:
+        elif d.get("gets_default"):
             self.fills.append((label, col, self._default(fdef, ftype, where), where))
         renamed = {old: new for old, (new, _n) in (d.get("renamed_options") or {}).items()}
         held = d.get("rows_with_removed_options") or {}
@@ -277,6 +277,12 @@ class _Work:
                 "请新建字段并删除旧字段", f"{where} cannot be converted from {odef.get('type')} to "
                 f"{fdef.get('type')}; add a new field and remove the old one instead"))
             return
+        if ftype.computed:  # derived values: carried as they are (the column rounds them), else recomputed
+            same = odef.get("type") == fdef.get("type")
+            c = old_t.c[old_col]
+            rows = self.conn.execute(sa.select(old_t.c.id, c).where(c.is_not(None))).all()
+            self.by_id.append((label, col, {rid: (v if same else None) for rid, v in rows}, None))
+            return
         ok, bad = read_conversions(self.conn, old_t, old_col, ftype, fdef)
         if bad and where in self.opts.fills:
             self.used_fills.add(where)
@@ -285,8 +291,6 @@ class _Work:
                 self.problems.append(wrong)
                 return
             ok.update({b["id"]: value for b in bad})
-        elif bad and self.rt.field_types.get(fdef["type"]).computed:
-            ok.update({b["id"]: None for b in bad})  # derived values: computed again on the next write
         elif bad:
             self.problems.append(problem(
                 "migrate.E002", where, f"{where} 有 {len(bad)} 个值不能转换为 {fdef.get('type')}；"

@@ -131,6 +131,8 @@ def line(i: PlanItem) -> str:
         a, b = (d["from_type"], d["to_type"]) if d.get("from_type") != d.get("to_type") else \
             (d.get("from_sql"), d.get("to_sql"))
         notes.append(f"转换 / conversion {a} → {b} ({d.get('non_null', 0)} values)")
+    if d.get("gets_default"):
+        notes.append(f"空值填入默认值 / blanks get the default ({d['gets_default']} rows)")
     if d.get("needs_default"):
         notes.append(f"需要默认值 / needs a default ({d.get('empty_rows', d.get('rows', 0))} rows)")
     notes = [n for n in notes if n]

@@ -115,9 +115,10 @@ def _columns(label, old_t, old_cols, t, cols, rows, field_renames, counter, by_n
         if was != c.name:
             details.update({"from_column": was})
         old_type, new_type = _sql(old_t.c[was].type, dialect), _sql(c.type, dialect)
-        # the stored form can change under one SQL type: a decimal's scale on SQLite (scaled integers)
+        # the stored form can change under one SQL type: a decimal's scale on SQLite (scaled integers),
+        # also for a lookup or rollup whose source field changed
         if odef.get("type") != fdef.get("type") or old_type != new_type or \
-                repr(old_t.c[was].type) != repr(c.type):
+                _stored_form(old_t.c[was].type) != _stored_form(c.type):
             details.update({"conversion": True, "from_type": odef.get("type"), "to_type": fdef.get("type"),
                             "from_sql": old_type, "to_sql": new_type,
                             "non_null": counter.non_null(old_t, was)})
@@ -125,6 +126,8 @@ def _columns(label, old_t, old_cols, t, cols, rows, field_renames, counter, by_n
             empty = rows - counter.non_null(old_t, was)
             if empty and fdef.get("default") is None and not fdef.get("default_expr"):
                 details.update({"needs_default": True, "empty_rows": empty})
+            elif empty and fdef.get("default") is not None:
+                details["gets_default"] = empty  # the blank rows an upgrade gives the default
         renamed_options = option_renames(odef.get("options"), fdef.get("options"))
         removed_options = [v for v in _option_values(odef) if v not in _option_values(fdef)
                            and v not in renamed_options]
@@ -168,6 +171,11 @@ def _mark(by_name: dict, key: tuple[str, str], rows: int) -> None:
     if item is not None and item.change == "removed":
         item.details["rows"] = rows
         item.loses_data = bool(rows)
+
+
+def _stored_form(t) -> tuple:
+    """What decides how a value is stored besides the SQL type (a TypeDecorator's repr leaves it out)."""
+    return (type(t).__name__, getattr(t, "scale", None), getattr(t, "length", None), getattr(t, "precision", None))
 
 
 def _sql(t, dialect) -> str:

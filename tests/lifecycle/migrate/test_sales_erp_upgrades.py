@@ -404,6 +404,46 @@ def test_a_new_entity_loads_its_seed_and_demo_records_once(erp):
     assert install_bundle(erp.rt, erp.bundle).status == "unchanged"
 
 
+def test_fewer_decimal_places_refuse_the_values_that_would_round(erp):
+    cheap = erp.rt.records(APP, "item").create({"code": "P-9", "name": "贴纸", "price": "19.99", "brand": "积木"})["id"]
+
+    def whole(d):
+        f = field(d, "item", "price")
+        f["type"], f["precision"] = "number", 0
+        f.pop("currency")
+
+    [p] = refused(erp, whole)
+    assert (p["code"], [(r["id"], r["value"]) for r in p["rows"]]) == ("migrate.E002", [(cheap, "19.99")])
+    assert p["rows"][0]["message"]["en"] == "at most 0 decimal places"
+    before = records(erp.rt, APP)
+    upgrade(erp, fills={"item.price": "20"})
+    expected = copy.deepcopy(before)
+    expected["item"][cheap]["price"] = Decimal(20)
+    assert records(erp.rt, APP) == expected
+
+
+def test_a_field_made_required_with_a_default_gives_its_blank_rows_the_default(erp):
+    before = records(erp.rt, APP)
+    assert None in by_id(before["item"], "category").values()
+
+    def require(d):
+        f = field(d, "item", "category")
+        f["required"], f["default"] = True, "service"
+        for r in d["seed/demo.yaml"]["records"]["item"]:
+            r.setdefault("category", "service")
+
+    from engine.lifecycle.plan import plan_bundle
+    from engine.lifecycle.plan_cli import render
+
+    edit(erp.bundle, require)
+    assert "blanks get the default (1 rows)" in render(plan_bundle(erp.rt, erp.bundle))
+    upgrade(erp)
+    expected = copy.deepcopy(before)
+    for r in expected["item"].values():
+        r["category"] = r["category"] or "service"
+    assert records(erp.rt, APP) == expected
+
+
 def test_an_entity_holding_rows_is_removed_only_with_allow_data_loss_and_kept_whole(erp):
     def drop_lead(d):
         d["entities/lead.yaml"] = None
