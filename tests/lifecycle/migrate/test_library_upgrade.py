@@ -37,10 +37,13 @@ def version_2(d: dict) -> None:
     copies = next(f for f in book["fields"] if f["name"] == "copies")
     copies["fields"][0].update(name="code", renamed_from="barcode")
     copies["fields"].append({"name": "note", "type": "text", "label": {"zh": "备注", "en": "Note"}})
+    book["fields"] = [f for f in book["fields"] if f["name"] != "remarks"]  # a sub-table holding rows goes
     book["indexes"] = [{"fields": ["shelf", "著者"]}]
     d["entities/书籍.yaml"] = book
     member = d["entities/member.yaml"]
     field(d, "member", "favourite")["to"] = "书籍"
+    member["fields"].append({"name": "visits", "type": "subtable", "label": {"zh": "到访", "en": "Visits"},
+                             "fields": [{"name": "on", "type": "date", "label": {"zh": "日期", "en": "On"}}]})
     member["fields"].append({"name": "level", "type": "select", "label": {"zh": "级别", "en": "Level"},
                              "required": True, "default": "normal",
                              "options": [{"value": "normal", "label": {"zh": "普通", "en": "Normal"}},
@@ -57,6 +60,7 @@ def library(module_db, tmp_path):
     install_bundle(rt, LIBRARY)
     books = rt.records("library", "book")
     ids = [books.create({"title": t, "作者": a, "pages": p, "isbn": i, "shelf": s, "tags": g,
+                         "remarks": [{"text": f"{t}好看"}],
                          "copies": [{"barcode": f"{t}-1", "状态": "in"}, {"barcode": f"{t}-2", "状态": "out"}]})["id"]
            for t, a, p, i, s, g in [("呐喊", "鲁迅", "120", "978-7-02", "a", ["x", "z"]),
                                     ("骆驼祥子", "老舍", "约200", None, "b", ["y"]),
@@ -74,7 +78,8 @@ def test_a_many_change_upgrade_carries_every_row_and_matches_a_fresh_install(lib
     with pytest.raises(JimuError) as e:  # "约200" is no number; isbn holds data
         install_bundle(rt, bundle)
     assert sorted((p["code"], p["path"]) for p in e.value.details) == [
-        ("migrate.E001", "书籍.isbn"), ("migrate.E002", "书籍.pages"), ("migrate.E004", "书籍.tags")]
+        ("migrate.E001", "book.remarks"), ("migrate.E001", "书籍.isbn"), ("migrate.E002", "书籍.pages"),
+        ("migrate.E004", "书籍.tags")]
     assert next(p for p in e.value.details if p["code"] == "migrate.E004")["options"] == {"z": 2}
     bad = next(p for p in e.value.details if p["code"] == "migrate.E002")
     assert [(r["id"], r["value"]) for r in bad["rows"]] == [(ids[1], "约200")]
@@ -82,8 +87,12 @@ def test_a_many_change_upgrade_carries_every_row_and_matches_a_fresh_install(lib
 
     res = install_bundle(rt, bundle, options=UpgradeOptions(allow_data_loss=True, fills={"书籍.pages": "200"}))
     assert res.status == "upgraded" and res.seeded == {"writer": 2}
-    backups = {b["field"]: b for b in res.migration.backups}
-    assert {f: (b["entity"], b["rows"]) for f, b in backups.items()} == {"isbn": ("书籍", 2), "tags": ("书籍", 2)}
+    backups = {b["field"] or b["entity"]: b for b in res.migration.backups}
+    assert {f: (b["entity"], b["rows"]) for f, b in backups.items()} == {
+        "isbn": ("书籍", 2), "tags": ("书籍", 2), "book.remarks": ("book.remarks", 3)}
+    with rt.db.engine.connect() as c:  # a sub-table's rows are kept whole
+        assert sorted(r.text for r in c.exec_driver_sql(f"SELECT * FROM {backups['book.remarks']['table']}")) == [
+            "呐喊好看", "茶馆好看", "骆驼祥子好看"]
     with rt.db.engine.connect() as c:  # the lists that lost a value, as stored
         kept = dict(c.exec_driver_sql(f"SELECT record_id, value FROM {backups['tags']['table']}").all())
     assert kept == {ids[0]: "|x|z|", ids[2]: "|z|"}
@@ -100,7 +109,7 @@ def test_a_many_change_upgrade_carries_every_row_and_matches_a_fresh_install(lib
     for i, r in old_books.items():  # everything else as it was
         kept = {k: v for k, v in r.items() if k not in (author, "pages", "shelf", "isbn", "tags")}
         assert {k: v for k, v in books[i].items() if k not in (new_author, "pages", "shelf", "tags")} == kept
-    [old_copies] = [t for t in before if t.startswith("library__book__")]
+    old_copies = "library__book__copies"
     copies = after[physical_name("library__书籍__copies", "t_")]
     assert {i: (r["parent_id"], r["code"], r["note"]) for i, r in copies.items()} == {
         i: (r["parent_id"], r["barcode"], None) for i, r in before[old_copies].items()}
@@ -118,8 +127,10 @@ def test_a_many_change_upgrade_carries_every_row_and_matches_a_fresh_install(lib
     # and the app works: a book with copies, a member pointing at it, read back with titles
     made = rt.records("library", "书籍").create({"title": "围城", "著者": "钱钟书", "pages": "350", "shelf": "A1",
                                                 "copies": [{"code": "W-1", "状态": "in", "note": "新"}]})
-    member = rt.records("library", "member").create({"name": "小红", "favourite": made["id"]})
+    member = rt.records("library", "member").create({"name": "小红", "favourite": made["id"],
+                                                     "visits": [{"on": "2026-12-01"}]})
     read = rt.records("library", "member").reader().get(member["id"])
     assert read["favourite"] == {"id": made["id"], "title": "围城"} and read["level"] == "normal"
+    assert [v["on"] for v in read["visits"]] == ["2026-12-01"]
     assert rt.records("library", "书籍").reader().get(made["id"])["copies"][0]["code"] == "W-1"
     assert made["id"] > max(ids)
