@@ -40,14 +40,28 @@ class Migration:
 def upgrade_app(runtime, src, compiled, opts: UpgradeOptions | None = None, *,
                 actor_id: int | None = None) -> Migration:
     opts = opts or UpgradeOptions()
-    inst = runtime.apps[compiled.name]
-    out = Migration(None)
-    try:
-        _apply(runtime, src, compiled, inst, opts, out, actor_id)
-    except BaseException:
-        runtime.apps[compiled.name] = inst  # the running app stays the old one: nothing was committed
-        raise
-    return out
+    for attempt in (1, 2):
+        if compiled.name not in runtime.apps or attempt == 2:  # another process installed or changed it
+            runtime.load_installed()
+        inst = runtime.apps[compiled.name]
+        out = Migration(None)
+        try:
+            _apply(runtime, src, compiled, inst, opts, out, actor_id)
+            return out
+        except _Stale:
+            if attempt == 2:
+                raise JimuError("install.E006", msg(
+                    f"{compiled.name} 正在被其他进程修改；请重新运行",
+                    f"{compiled.name} is being changed by another process; run it again"),
+                    details=[{"app": compiled.name}], status=409) from None
+        except BaseException:
+            runtime.apps[compiled.name] = inst  # the running app stays the old one: nothing was committed
+            raise
+    raise AssertionError("unreachable")
+
+
+class _Stale(Exception):
+    """The app in the database is not the one this runtime loaded: plan again against it."""
 
 
 def _apply(runtime, src, compiled, inst, opts: UpgradeOptions, out: Migration, actor_id) -> None:
@@ -63,10 +77,7 @@ def _apply(runtime, src, compiled, inst, opts: UpgradeOptions, out: Migration, a
             out.unchanged = True
             return
         if row.hash != inst.compiled.hash:
-            raise JimuError("install.E006", msg(
-                f"{compiled.name} 在本进程读取后已被其他进程修改；请重新运行",
-                f"{compiled.name} was changed by another process since this one read it; run it again"),
-                details=[{"app": compiled.name}], status=409)
+            raise _Stale()
         _lock_tables(conn, inst)
         # planned here, so what it counted (rows holding data, values to convert) is what it changes
         plan = out.plan = plan_checked(runtime, src, compiled, conn)

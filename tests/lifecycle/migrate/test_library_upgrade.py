@@ -51,6 +51,8 @@ def version_2(d: dict) -> None:
     d["entities/writer.yaml"] = {"entity": "writer", "label": {"zh": "作家", "en": "Writer"}, "title": "{name}",
                                  "fields": [{"name": "name", "type": "text", "label": {"zh": "姓名", "en": "Name"}}]}
     d["seed/writers.yaml"] = {"records": {"writer": [{"name": "鲁迅"}, {"name": "老舍"}]}}
+    # installed without its demo data: an upgrade does not load the demo records of a new entity either
+    d["seed/demo.yaml"] = {"demo": True, "records": {"writer": [{"name": "示例作家"}]}}
     d["app.yaml"]["version"] = "2.0.0"
 
 

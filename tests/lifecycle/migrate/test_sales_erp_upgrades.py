@@ -467,6 +467,27 @@ def test_an_entity_holding_rows_is_removed_only_with_allow_data_loss_and_kept_wh
     assert after == before
 
 
+def test_a_runtime_that_missed_another_upgrade_plans_against_the_database(erp):
+    """Another process (a second server, the command line) upgraded the app meanwhile: this runtime's
+    loaded app is stale, so the upgrade reloads it and plans against what the database holds."""
+    other = open_runtime(erp.url)
+    try:
+        upgrade(SimpleNamespace(rt=other, bundle=erp.bundle), lambda d: d["entities/customer.yaml"]["fields"].append(
+            {"name": "fax", "type": "text", "label": {"zh": "传真", "en": "Fax"}}))
+    finally:
+        other.db.dispose()
+
+    def swap(d):
+        customer = d["entities/customer.yaml"]
+        customer["fields"] = [f for f in customer["fields"] if f["name"] != "fax"]
+        customer["fields"].append({"name": "wechat", "type": "text", "label": {"zh": "微信", "en": "WeChat"}})
+
+    upgrade(erp, swap)
+    columns = {c["name"] for c in sa.inspect(erp.rt.db.engine).get_columns("sales_erp__customer")}
+    assert "wechat" in columns and "fax" not in columns
+    assert erp.rt.records(APP, "customer").create({"name": "微信客户", "wechat": "wx1"})["wechat"] == "wx1"
+
+
 def test_a_failure_at_the_last_step_leaves_everything_as_it_was(erp, monkeypatch):
     """Rename, type change, removal with data and a new entity, then a failure after all the DDL and
     writes: schema, rows, definitions, versions, backups and the running app are as before."""
