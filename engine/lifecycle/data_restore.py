@@ -94,7 +94,6 @@ def restore_data(runtime, app: str, data: BundleData, conn: sa.Connection) -> tu
     if not isinstance(manifest, dict) or manifest.get("format") != 1 or manifest.get("app") != app:
         raise _bad(f"data/export.yaml is missing or is not an export of {app}",
                    f"缺少 data/export.yaml 或它不是 {app} 的导出")
-    people = _People(runtime, conn, data.yaml("data/people.yaml") or {})
     inst = runtime.apps[app]
     tables = {t.name: t for t in inst.metadata.sorted_tables}
     unknown = sorted(set(manifest.get("records") or {}) - set(tables))
@@ -103,6 +102,12 @@ def restore_data(runtime, app: str, data: BundleData, conn: sa.Connection) -> tu
     for t in tables.values():  # every table of the app must be empty: this is a restore
         if conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one():
             raise refuse_installed(app)
+    for spec in platform_tables():  # and no platform table may hold rows of it (an uninstall kept them)
+        t = runtime.db.core_md.tables.get(spec.table)
+        if t is not None and "app" in t.c and conn.execute(
+                sa.select(sa.func.count()).select_from(t).where(t.c.app == app)).scalar_one():
+            raise refuse_installed(app)
+    people = _People(runtime, conn, data.yaml("data/people.yaml") or {})
     counts: dict[str, int] = {}
     cols_people = app_table_people(runtime, app)
     deferred: list[tuple[sa.Table, int, dict[str, Any]]] = []

@@ -56,7 +56,8 @@ def definition_files(runtime, bodies: Bodies) -> dict[str, str]:
             path = f"entities/{name}.yaml"
         else:
             path = f"{kinds[kind].folder if kind in kinds else kind}/{name}.yaml"
-        files[path] = dump_yaml(restore_numbers(body, schemas.get(kind)))
+        types = runtime.field_types if kind == "entity" else None  # its fields' defaults
+        files[path] = dump_yaml(restore_numbers(body, schemas.get(kind), types))
     return dict(sorted(files.items()))
 
 
@@ -93,11 +94,9 @@ def write_files(out_dir: Path, files: Mapping[str, str | bytes]) -> list[Path]:
     return written
 
 
-def export_app(runtime, app: str, out: Path, *, with_data: bool = False) -> list[Path]:
+def export_app(runtime, app: str, out: Path, *, with_data: bool = False, actor_id: int | None = None) -> list[Path]:
     """``jimu export``: the app's definitions, and with ``with_data`` its records (export_data.py), as a
     bundle folder at ``out`` or, when ``out`` ends in .zip, as one deterministic .zip file."""
-    from .export_zip import zip_bytes
-
     out = Path(out)
     files: dict[str, str | bytes] = dict(definition_files(runtime, stored_bodies(runtime, app)))
     if with_data:
@@ -106,7 +105,21 @@ def export_app(runtime, app: str, out: Path, *, with_data: bool = False) -> list
         files.update(data_files(runtime, app))
     if out.suffix.lower() != ".zip":
         prepare_out_dir(out)
-        return write_files(out, files)
+        written = write_files(out, files)
+    else:
+        written = _write_zip(out, files)
+    if with_data:  # records leaving the system: the event log says when, and where to
+        from ..identity.event_log import log_event
+
+        with runtime.transaction() as conn:
+            log_event(runtime, conn, "export", actor=actor_id, target=app,
+                      detail={"app_export": True, "with_data": True, "output": str(out)})
+    return written
+
+
+def _write_zip(out: Path, files: Mapping[str, str | bytes]) -> list[Path]:
+    from .export_zip import zip_bytes
+
     if out.exists():
         raise JimuError("export.E002", msg(f"输出文件 {out} 已存在", f"the output file {out} already exists"),
                         details=[{"output": str(out)}], status=409)

@@ -7,6 +7,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from engine.cli import main as jimu
 from engine.install import install_bundle
@@ -29,6 +30,15 @@ def test_a_zip_export_is_deterministic_and_installs_as_it_is(db, tmp_path, capsy
     assert jimu(["export", "sales_erp", "--out", str(tmp_path / "b.zip"), "--with-data", "--db", db]) == 0
     first = (tmp_path / "a.zip").read_bytes()
     assert first == (tmp_path / "b.zip").read_bytes()
+    rt = open_runtime(db)
+    try:  # records left the system: the event log says so, once per export with data
+        e = rt.db.core["event_log"]
+        with rt.connect() as c:
+            logged = c.execute(sa.select(e.c.target, e.c.detail).where(e.c.kind == "export")).all()
+    finally:
+        rt.db.dispose()
+    assert [(t, d["with_data"], d["output"]) for t, d in logged] == [
+        ("sales_erp", True, str(tmp_path / "a.zip")), ("sales_erp", True, str(tmp_path / "b.zip"))]
     with zipfile.ZipFile(tmp_path / "a.zip") as z:
         infos = z.infolist()
     assert [i.filename for i in infos] == sorted(i.filename for i in infos)

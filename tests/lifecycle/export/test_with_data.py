@@ -164,3 +164,23 @@ def test_the_export_reads_one_state_and_keeps_exact_timestamps(source):
     assert f'"created_at":"{first[2].isoformat()}"' in line
     digest = hashlib.sha256(b"%PDF-1.4 one").hexdigest()
     assert (export / "data" / "files" / digest).read_bytes() == b"%PDF-1.4 one"
+
+
+def test_rows_an_uninstall_kept_in_platform_tables_refuse_the_data_until_dropped(source, target):
+    """Installed without demo data the app has no records, but a role assigned in it stays in a
+    platform table after an uninstall that keeps data: still refused; after --drop-data the export
+    installs."""
+    _rt, export, before = source
+    install_bundle(target, SALES_ERP)
+    ra = target.db.core["role_assignment"]
+    with target.db.begin() as c:
+        c.execute(ra.insert().values(app="sales_erp", role="sales_rep", user_id=target.db.system_user_id))
+    uninstall_app(target, "sales_erp")
+    state = _state(target)
+    with pytest.raises(JimuError) as e:
+        install_bundle(target, export)
+    assert e.value.code == "install.E006" and _state(target) == state
+    install_bundle(target, SALES_ERP)
+    uninstall_app(target, "sales_erp", drop_data=True)
+    assert install_bundle(target, export).status == "installed"
+    assert figures(target, "sales_erp")["rows"] == before["rows"]
