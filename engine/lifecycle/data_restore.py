@@ -89,7 +89,19 @@ def refuse_installed(app: str) -> JimuError:
 
 def restore_data(runtime, app: str, data: BundleData, conn: sa.Connection) -> tuple[dict[str, int], Any]:
     """Load ``data`` into the app's tables in ``conn``; returns rows per table and an undo step for the
-    files written (to call when the transaction fails)."""
+    files written (to call when the transaction fails). Data the database refuses (a duplicate, a
+    broken reference, a value of the wrong shape: an edited export) is install.E005, never a crash."""
+    try:
+        return _restore(runtime, app, data, conn)
+    except JimuError:
+        raise
+    except (sa.exc.DBAPIError, ValueError, TypeError, KeyError, AttributeError) as e:
+        reason = str(getattr(e, "orig", None) or e).strip().splitlines()
+        reason = reason[0] if reason else type(e).__name__
+        raise _bad(f"{type(e).__name__}: {reason}", f"数据库拒绝了这些数据 ({reason})") from None
+
+
+def _restore(runtime, app: str, data: BundleData, conn: sa.Connection) -> tuple[dict[str, int], Any]:
     manifest = data.yaml("data/export.yaml")
     if not isinstance(manifest, dict) or manifest.get("format") != 1 or manifest.get("app") != app:
         raise _bad(f"data/export.yaml is missing or is not an export of {app}",

@@ -81,12 +81,16 @@ def test_a_with_data_export_installs_exactly_on_an_empty_database(source, target
 def test_new_records_carry_on_the_ids_and_the_numbers(source, target):
     src_rt, export, _ = source
     install_bundle(target, export)
-    opp = target.records("sales_erp", "opportunity").create({"name": "新商机", "customer": 1})
+    opp = target.records("sales_erp", "opportunity").create(
+        {"name": "新商机", "customer": 1, "lines": [{"product": 1, "qty": 2}]})
     t = src_rt.apps["sales_erp"].tables["opportunity"]
+    lines = src_rt.apps["sales_erp"].metadata.tables["sales_erp__opportunity__lines"]
     with src_rt.connect() as c:
         last_id = c.execute(sa.select(sa.func.max(t.c.id))).scalar()
         last_number = c.execute(sa.select(t.c.number).where(t.c.id == last_id)).scalar()
+        last_line = c.execute(sa.select(sa.func.max(lines.c.id))).scalar()
     assert opp["id"] == last_id + 1  # on PostgreSQL the sequence was moved past the loaded ids
+    assert [row["id"] for row in opp["lines"]] == [last_line + 1]  # the sub-table's too
     assert opp["number"][:-4] == last_number[:-4] and int(opp["number"][-4:]) == int(last_number[-4:]) + 1
 
 
@@ -184,3 +188,55 @@ def test_rows_an_uninstall_kept_in_platform_tables_refuse_the_data_until_dropped
     uninstall_app(target, "sales_erp", drop_data=True)
     assert install_bundle(target, export).status == "installed"
     assert figures(target, "sales_erp")["rows"] == before["rows"]
+
+
+def test_a_record_naming_a_later_record_of_its_own_entity_is_restored(db_url, tmp_path):
+    """A relation to the same entity may point at a larger id (Ann's manager is Bob, made after her):
+    the reference is set once every row is in, so foreign keys hold on both databases."""
+    bundle = tmp_path / "org"
+    (bundle / "entities").mkdir(parents=True)
+    (bundle / "app.yaml").write_text("app: staff\nversion: 1.0.0\nlabel: {zh: 员工, en: Staff}\n", encoding="utf-8")
+    (bundle / "entities" / "person.yaml").write_text(
+        "entity: person\nlabel: {zh: 人员, en: Person}\nfields:\n"
+        "  - {name: name, type: text, label: {zh: 姓名, en: Name}, required: true}\n"
+        "  - {name: manager, type: relation, to: person, label: {zh: 上级, en: Manager}}\n", encoding="utf-8")
+    src = open_runtime(f"sqlite:///{tmp_path / 'src.db'}")
+    try:
+        install_bundle(src, bundle)
+        people = src.records("staff", "person")
+        ann = people.create({"name": "Ann"})["id"]
+        bob = people.create({"name": "Bob"})["id"]
+        people.update(ann, {"manager": bob})
+        export_app(src, "staff", tmp_path / "out", with_data=True)
+    finally:
+        src.db.dispose()
+    rt = open_runtime(db_url)
+    try:
+        install_bundle(rt, tmp_path / "out")
+        t = rt.apps["staff"].tables["person"]
+        with rt.connect() as c:
+            rows = {r.name: (r.id, r.manager) for r in c.execute(sa.select(t))}
+    finally:
+        rt.db.dispose()
+    assert rows == {"Ann": (ann, bob), "Bob": (bob, None)}
+
+
+@pytest.mark.parametrize("damage", ["duplicate id", "not a date", "not json"])
+def test_data_the_database_refuses_is_a_clear_error_and_nothing_is_written(source, target, tmp_path, damage):
+    _rt, export, _ = source
+    broken = tmp_path / "broken"
+    shutil.copytree(export, broken)
+    rows = broken / "data" / "records" / "sales_erp__product.jsonl"
+    lines = rows.read_text(encoding="utf-8").splitlines(keepends=True)
+    if damage == "duplicate id":
+        lines[-1] = lines[0]
+    elif damage == "not a date":
+        lines[0] = lines[0].replace('"created_at":"', '"created_at":"yesterday ')
+    else:
+        lines[0] = lines[0][:-3] + "\n"
+    rows.write_text("".join(lines), encoding="utf-8")
+    before = _state(target)
+    with pytest.raises(JimuError) as e:
+        install_bundle(target, broken)
+    assert e.value.code == "install.E005" and e.value.message["en"].startswith("the bundle's data is invalid")
+    assert _state(target) == before and "sales_erp" not in target.apps
