@@ -63,6 +63,10 @@ def test_the_data_layout_names_people_by_login_and_never_carries_secrets(source)
     assert "login: rep_east1" in people and "password" not in people and "token" not in people
     quote = (export / "data" / "records" / "sales_erp__quote.jsonl").read_text(encoding="utf-8")
     assert '"owner":"rep_east1"' in quote and '"total":"239503.50"' in quote  # money as exact text
+    from engine.bundle.checker import check_bundle
+
+    result = check_bundle(export)  # data/ is the install's to read: the checker neither fails nor warns
+    assert result.errors == () and result.warnings == ()
 
 
 def test_a_with_data_export_installs_exactly_on_an_empty_database(source, target, tmp_path):
