@@ -17,6 +17,7 @@ from .bundle.checker import check_bundle
 from .compiled import CompiledApp, compile_app
 from .definition_store import store_definitions, stored_hashes
 from .errors import JimuError, msg
+from .lifecycle.data_restore import bundle_data, refuse_installed, restore_data
 from .lifecycle.kept_tables import kept_tables
 from .seed import load_seed
 
@@ -50,6 +51,7 @@ def install_bundle(runtime, path: str | os.PathLike, *, demo: bool = False, if_m
     kind) is unchanged; with ``upgrade`` its changed definitions are stored as new versions, as long as
     no entity changed (that needs a migration: a later step refuses nothing less)."""
     src = check_bundle(path, runtime.field_types).raise_for_errors()
+    data = bundle_data(path)  # the records of a `jimu export --with-data`, or None
     compiled = compile_app(src.app, [d for _, d in src.entities], src.roles, runtime.field_types,
                            src.definitions)
     apps = runtime.db.core["app"]
@@ -57,6 +59,8 @@ def install_bundle(runtime, path: str | os.PathLike, *, demo: bool = False, if_m
         existing = c.execute(sa.select(apps.c.version, apps.c.hash).where(apps.c.name == compiled.name)).first()
         installed = {r.name: r.version for r in c.execute(sa.select(apps.c.name, apps.c.version))}
     _check_depends(compiled, installed)
+    if existing is not None and data is not None:
+        raise refuse_installed(compiled.name)
     if existing is not None:
         if existing.hash == compiled.hash or if_missing:
             return InstallResult(runtime.app(compiled.name) if compiled.name in runtime.apps else compiled,
@@ -68,15 +72,20 @@ def install_bundle(runtime, path: str | os.PathLike, *, demo: bool = False, if_m
             f"{compiled.name} is already installed (version {existing.version}); upgrading an app that holds "
             "data is not supported yet"), status=409)
     inst = runtime.add_app(compiled)
+    undo = None
     try:
         with runtime.transaction() as conn:
             kept = kept_tables(conn, inst.metadata, compiled.name)  # left by `jimu uninstall` (no --drop-data)
             inst.metadata.create_all(conn)
             versions = store_definitions(runtime, compiled, conn, actor_id=actor_id)
-            # re-attached tables hold the app's records: seeds are not loaded over them
-            counts = {} if kept else load_seed(runtime, compiled, src.seeds, conn, demo)
+            if data is not None:  # a restore, in place of the seeds (refused over kept rows)
+                counts, undo = restore_data(runtime, compiled.name, data, conn)
+            else:  # re-attached tables hold the app's records: seeds are not loaded over them
+                counts = {} if kept else load_seed(runtime, compiled, src.seeds, conn, demo)
     except Exception:
         runtime.apps.pop(compiled.name, None)
+        if undo is not None:
+            undo()  # the files it wrote: bytes on disk do not roll back
         raise
     return InstallResult(compiled, "installed", counts, versions, kept)
 
