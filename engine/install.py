@@ -4,7 +4,7 @@ seed data in ONE transaction — a failed install leaves the database as it was.
 Installing a changed bundle over an installed app upgrades it (``upgrade``, the default): the plan
 applied in one transaction by engine/lifecycle/migrate.py — tables and columns changed, values
 converted, renames followed, new versions of the changed definitions stored, seeds of new entities
-loaded. What would lose or invent data is refused (install.E005) unless the options say otherwise.
+loaded. What would lose or invent data is refused (install.E007) unless the options say otherwise.
 """
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from .bundle.checker import check_bundle
 from .compiled import CompiledApp, compile_app
 from .definition_store import store_definitions
 from .errors import JimuError, msg
+from .lifecycle.data_restore import bundle_data, refuse_installed, restore_data
 from .lifecycle.kept_tables import kept_tables
 from .seed import load_seed
 
@@ -58,6 +59,7 @@ def install_bundle(runtime, path: str | os.PathLike, *, demo: bool = False, if_m
     lifecycle.migrate_values.UpgradeOptions — data loss, fills, option maps), or refused with
     ``upgrade=False`` (install.E001)."""
     src = check_bundle(path, runtime.field_types).raise_for_errors()
+    data = bundle_data(path)  # the records of a `jimu export --with-data`, or None
     compiled = compile_app(src.app, [d for _, d in src.entities], src.roles, runtime.field_types,
                            src.definitions)
     apps = runtime.db.core["app"]
@@ -65,6 +67,8 @@ def install_bundle(runtime, path: str | os.PathLike, *, demo: bool = False, if_m
         existing = c.execute(sa.select(apps.c.version, apps.c.hash).where(apps.c.name == compiled.name)).first()
         installed = {r.name: r.version for r in c.execute(sa.select(apps.c.name, apps.c.version))}
     _check_depends(compiled, installed)
+    if existing is not None and data is not None:
+        raise refuse_installed(compiled.name)
     if existing is not None:
         if existing.hash == compiled.hash or if_missing:
             return InstallResult(runtime.app(compiled.name) if compiled.name in runtime.apps else compiled,
@@ -76,6 +80,7 @@ def install_bundle(runtime, path: str | os.PathLike, *, demo: bool = False, if_m
             f"{compiled.name} is already installed (version {existing.version}); an upgrade was not asked for"),
             status=409)
     inst = runtime.add_app(compiled)
+    undo = None
     try:
         with runtime.transaction() as conn:
             kept = kept_tables(conn, inst.metadata, compiled.name)  # left by `jimu uninstall` (no --drop-data)
@@ -83,10 +88,14 @@ def install_bundle(runtime, path: str | os.PathLike, *, demo: bool = False, if_m
             versions = store_definitions(runtime, compiled, conn, actor_id=actor_id)
             if demo:  # an upgrade then loads the demo records of the entities it adds
                 conn.execute(apps.update().where(apps.c.name == compiled.name).values(demo=True))
-            # re-attached tables hold the app's records: seeds are not loaded over them
-            counts = {} if kept else load_seed(runtime, compiled, src.seeds, conn, demo)
+            if data is not None:  # a restore, in place of the seeds (refused over kept rows)
+                counts, undo = restore_data(runtime, compiled.name, data, conn)
+            else:  # re-attached tables hold the app's records: seeds are not loaded over them
+                counts = {} if kept else load_seed(runtime, compiled, src.seeds, conn, demo)
     except Exception:
         runtime.apps.pop(compiled.name, None)
+        if undo is not None:
+            undo()  # the files it wrote: bytes on disk do not roll back
         raise
     return InstallResult(compiled, "installed", counts, versions, kept)
 

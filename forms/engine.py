@@ -90,6 +90,16 @@ def follow_renames(runtime, conn, app, entities, fields) -> dict:
     return follow(runtime, conn, app, entities, fields)
 
 
+def app_data_tables() -> list:
+    """Each part's platform tables holding an app's data, for ``jimu export --with-data``."""
+    out: list = []
+    for part in _parts():
+        hook = getattr(part, "app_data_tables", None)
+        if hook is not None:
+            out.extend(hook())
+    return out
+
+
 def register(runtime) -> None:
     for part in _parts():
         hook = getattr(part, "register", None)

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 KINDS = ("signin", "signin_failed", "signout", "token_created", "token_revoked", "token_used", "user_created",
          "user_changed", "password_changed", "role_assigned", "role_removed", "department_changed",
          "handover", "admin_bypass", "export", "print", "calendar_changed", "event_chain_stopped",
-         "app_uninstalled")
+         "app_uninstalled", "app_reverted")
 
 
 TARGET_LENGTH = 256  # the column's length (storage/core_tables.py)

@@ -34,7 +34,7 @@ def stored_bodies(runtime, app: str) -> dict[tuple[str, str], Any]:
 
 def not_installed(app: str) -> JimuError:
     return JimuError("export.E001", msg(f"应用 {app} 未安装", f"the app {app} is not installed"),
-                     details={"app": app}, status=404)
+                     details=[{"app": app}], status=404)
 
 
 def definition_files(runtime, bodies: Bodies) -> dict[str, str]:
@@ -56,7 +56,8 @@ def definition_files(runtime, bodies: Bodies) -> dict[str, str]:
             path = f"entities/{name}.yaml"
         else:
             path = f"{kinds[kind].folder if kind in kinds else kind}/{name}.yaml"
-        files[path] = dump_yaml(restore_numbers(body, schemas.get(kind)))
+        types = runtime.field_types if kind == "entity" else None  # its fields' defaults
+        files[path] = dump_yaml(restore_numbers(body, schemas.get(kind), types))
     return dict(sorted(files.items()))
 
 
@@ -65,7 +66,7 @@ def prepare_out_dir(out_dir: Path) -> None:
     if out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())):
         raise JimuError("export.E002", msg(f"输出位置 {out_dir} 已存在且不是空文件夹",
                                            f"the output {out_dir} exists and is not an empty folder"),
-                        details={"path": str(out_dir)}, status=409)
+                        details=[{"output": str(out_dir)}], status=409)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as e:
@@ -75,7 +76,7 @@ def prepare_out_dir(out_dir: Path) -> None:
 def unwritable(path: Path, e: OSError) -> JimuError:
     why = e.strerror or str(e)
     return JimuError("export.E003", msg(f"无法写入 {path}: {why}", f"cannot write {path}: {why}"),
-                     details={"path": str(path)}, status=400)
+                     details=[{"output": str(path)}], status=400)
 
 
 def write_files(out_dir: Path, files: Mapping[str, str | bytes]) -> list[Path]:
@@ -91,6 +92,43 @@ def write_files(out_dir: Path, files: Mapping[str, str | bytes]) -> list[Path]:
     except OSError as e:
         raise unwritable(out_dir, e) from None
     return written
+
+
+def export_app(runtime, app: str, out: Path, *, with_data: bool = False, actor_id: int | None = None) -> list[Path]:
+    """``jimu export``: the app's definitions, and with ``with_data`` its records (export_data.py), as a
+    bundle folder at ``out`` or, when ``out`` ends in .zip, as one deterministic .zip file."""
+    out = Path(out)
+    files: dict[str, str | bytes] = dict(definition_files(runtime, stored_bodies(runtime, app)))
+    if with_data:
+        from .export_data import data_files
+
+        files.update(data_files(runtime, app))
+    if out.suffix.lower() != ".zip":
+        prepare_out_dir(out)
+        written = write_files(out, files)
+    else:
+        written = _write_zip(out, files)
+    if with_data:  # records leaving the system: the event log says when, and where to
+        from ..identity.event_log import log_event
+
+        with runtime.transaction() as conn:
+            log_event(runtime, conn, "export", actor=actor_id, target=app,
+                      detail={"app_export": True, "with_data": True, "output": str(out)})
+    return written
+
+
+def _write_zip(out: Path, files: Mapping[str, str | bytes]) -> list[Path]:
+    from .export_zip import zip_bytes
+
+    if out.exists():
+        raise JimuError("export.E002", msg(f"输出文件 {out} 已存在", f"the output file {out} already exists"),
+                        details=[{"output": str(out)}], status=409)
+    data = zip_bytes({k: v.encode("utf-8") if isinstance(v, str) else v for k, v in files.items()})
+    try:
+        out.write_bytes(data)
+    except OSError as e:
+        raise unwritable(out, e) from None
+    return [out]
 
 
 def export_definitions(runtime, app: str, out_dir: Path, *, bodies: Bodies | None = None) -> list[Path]:

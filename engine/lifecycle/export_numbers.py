@@ -3,9 +3,10 @@
 A bundle's non-integer numbers are Decimals (engine/bundle/documents.py) and the JSON columns store a
 Decimal as its exact text (engine/storage/database.py), so a stored ``min: "0.5"`` no longer says it
 was a number. The kind's JSON Schema does: wherever it requires a number and finds such text, the text
-becomes the Decimal again. Where a string is allowed too (a field's ``default``), the text stays text —
-that is what the running engine reads from the database as well, and the content hash of a definition
-treats both the same (engine/compiled.py content_hash), so nothing a user sees changes.
+becomes the Decimal again. A field's ``default`` may be text or a number: it is a number again when
+the field's type computes with numbers (number, money, percent...) and the text is a number; else it
+stays text, as the running engine reads it from the database. The content hash of a definition treats
+both the same (engine/compiled.py content_hash), so either way nothing a user sees changes.
 """
 from __future__ import annotations
 
@@ -28,11 +29,14 @@ def schemas_by_kind(field_types, kinds: Mapping[str, Any]) -> dict[str, Mapping[
             **{k: spec.schema_dict() for k, spec in kinds.items()}}
 
 
-def restore_numbers(body: Any, schema: Mapping[str, Any] | None) -> Any:
-    """A copy of ``body`` with each number the schema requires, stored as text, a Decimal again."""
+def restore_numbers(body: Any, schema: Mapping[str, Any] | None, field_types=None) -> Any:
+    """A copy of ``body`` with each number the schema requires, stored as text, a Decimal again (and,
+    given ``field_types``, each numeric field's default)."""
     if schema is None:
         return body
     out = copy.deepcopy(body)
+    if field_types is not None and isinstance(out, dict):
+        _numeric_defaults(out.get("fields"), field_types)
     validator = Draft202012Validator(schema)
     for _ in range(8):  # a fixed point: a restored number can let a conditional branch apply
         paths = {tuple(e.absolute_path) for e in _type_errors(validator.iter_errors(out))
@@ -42,6 +46,23 @@ def restore_numbers(body: Any, schema: Mapping[str, Any] | None) -> Any:
         for path in sorted(paths, key=repr):
             _set(out, path, Decimal(_get(out, path)))
     return out
+
+
+def _numeric_defaults(fields: Any, field_types) -> None:
+    from rules.expr.types import is_numeric
+
+    for fd in fields if isinstance(fields, list) else ():
+        if not isinstance(fd, dict):
+            continue
+        _numeric_defaults(fd.get("fields"), field_types)  # a sub-table's row fields
+        value, ftype = fd.get("default"), field_types.get(fd.get("type"))
+        if isinstance(value, str) and _NUMBER_TEXT.match(value) and ftype is not None:
+            try:
+                numeric = is_numeric(ftype.expr_type(fd))
+            except Exception:  # a type whose expression type needs the app (a formula): left as it is
+                numeric = False
+            if numeric:
+                fd["default"] = Decimal(value)
 
 
 def _type_errors(errors: Iterable[ValidationError]):

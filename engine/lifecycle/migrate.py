@@ -4,7 +4,7 @@ values, renames followed through the platform tables, definitions, seeds. A refu
 any step leaves schema, rows, definitions and versions exactly as they were (both databases have
 transactional DDL); the running app is swapped only after the commit.
 
-Everything that would lose or invent data is refused first, all reasons at once (``install.E005``,
+Everything that would lose or invent data is refused first, all reasons at once (``install.E007``,
 each detail with its own code): a removal of data (``--allow-data-loss`` keeps it in a backup
 table), values that do not convert and required fields with nothing to put in old rows (``--fill``),
 rows holding a removed select option (an option's ``renamed_from``, ``--map-option``, or
@@ -50,7 +50,7 @@ def upgrade_app(runtime, src, compiled, opts: UpgradeOptions | None = None, *,
             return out
         except _Stale:
             if attempt == 2:
-                raise JimuError("install.E006", msg(
+                raise JimuError("install.E008", msg(
                     f"{compiled.name} 正在被其他进程修改；请重新运行",
                     f"{compiled.name} is being changed by another process; run it again"),
                     details=[{"app": compiled.name}], status=409) from None
@@ -210,7 +210,7 @@ class _Work:
         self._unknown_flags()
         if self.problems:
             n = len(self.problems)
-            raise JimuError("install.E005", msg(
+            raise JimuError("install.E007", msg(
                 f"{self.new_app.name} 的升级被拒绝 ({n} 个问题)，未做任何修改；见下方说明及 jimu plan",
                 f"the upgrade of {self.new_app.name} is refused ({n} problem{'s' if n != 1 else ''}); nothing was "
                 "changed — see below and jimu plan"), details=self.problems, status=409)

@@ -80,7 +80,9 @@ def test_a_decimal_in_a_definition_is_exported_as_the_same_number(db_url, tmp_pa
     (bundle / "entities" / "item.yaml").write_text(
         "entity: item\nlabel: {zh: 物品, en: Item}\nfields:\n"
         "  - {name: code, type: text, label: {zh: 代码, en: Code}, default: 'no'}\n"
-        "  - {name: weight, type: number, precision: 3, min: 0.125, max: 99.5, label: {zh: 重量, en: Weight}}\n",
+        "  - {name: weight, type: number, precision: 3, min: 0.125, max: 99.5, label: {zh: 重量, en: Weight},"
+        " default: 1.5}\n"
+        "  - {name: grade, type: text, label: {zh: 等级, en: Grade}, default: '2.5'}\n",
         encoding="utf-8")
     rt = open_runtime(db_url)
     try:
@@ -91,6 +93,8 @@ def test_a_decimal_in_a_definition_is_exported_as_the_same_number(db_url, tmp_pa
     text = (tmp_path / "out" / "entities" / "item.yaml").read_text(encoding="utf-8")
     assert "  min: 0.125\n" in text and "  max: 99.5\n" in text  # numbers, as the schema requires
     assert "  default: 'no'\n" in text  # a string a YAML 1.1 reader would take for false stays quoted
+    assert "  default: 1.5\n" in text  # a number field's default is a number again
+    assert "  default: '2.5'\n" in text  # a text field's default stays text
     assert check_bundle(tmp_path / "out").errors == ()
 
 

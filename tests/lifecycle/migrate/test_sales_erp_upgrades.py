@@ -42,11 +42,11 @@ def upgrade(erp, change=None, **options):
 
 
 def refused(erp, change=None, **options) -> list[dict]:
-    """The upgrade is refused (install.E005) and the database and the running app are as they were."""
+    """The upgrade is refused (install.E007) and the database and the running app are as they were."""
     before, app = snapshot(erp.rt), erp.rt.apps[APP].compiled
     with pytest.raises(JimuError) as e:
         upgrade(erp, change, **options)
-    assert (e.value.code, e.value.status) == ("install.E005", 409)
+    assert (e.value.code, e.value.status) == ("install.E007", 409)
     assert snapshot(erp.rt) == before
     assert erp.rt.apps[APP].compiled is app
     return e.value.details
@@ -303,7 +303,7 @@ def test_a_type_change_that_cannot_convert_is_refused_with_the_rows_until_filled
     before = snapshot(erp.rt)
     assert jimu(["install", str(erp.bundle), "--db", erp.url]) == 1
     err = capsys.readouterr().err
-    assert "install.E005" in err and "customer.code" in err and 'id 1 "C0001"' in err
+    assert "install.E007" in err and "customer.code" in err and 'id 1 "C0001"' in err
     assert jimu(["install", str(erp.bundle), "--db", erp.url, "--fill", "customer.code=x"]) == 1
     assert "--fill customer.code=x: must be a number" in capsys.readouterr().err
     assert snapshot(erp.rt) == before
