@@ -32,6 +32,7 @@ class Migration:
     backups: list[dict[str, Any]] = field(default_factory=list)  # {id, table, entity, field, rows}
     converted: dict[str, int] = field(default_factory=dict)  # field -> values rewritten
     filled: dict[str, int] = field(default_factory=dict)  # field -> rows given a value
+    options: dict[str, int] = field(default_factory=dict)  # field -> rows given another option (or none)
     followed: dict[str, int] = field(default_factory=dict)  # platform rows renamed with their entity/field
     seeded: dict[str, int] = field(default_factory=dict)
     unchanged: bool = False
@@ -409,7 +410,7 @@ class _Work:
                     {col: sa.bindparam("_v", type_=t.c[col].type)})
                 self.conn.execute(stmt, [{"_id": k, "_v": v} for k, v in values.items()])
             if options_of:  # rows given another option, or none
-                out.filled[options_of] = out.filled.get(options_of, 0) + len(values)
+                out.options[options_of] = out.options.get(options_of, 0) + len(values)
             else:
                 out.converted[f"{label}.{self.after[label][1][col]['name']}"] = len(values)
         for label, col, value, where in self.fills:  # after the conversions: the blanks left

@@ -17,6 +17,9 @@ def summary_lines(m) -> list[str]:
     for where, n in m.filled.items():
         if n:
             out.append(f"已填写 / filled {where}: {n} rows")
+    for where, n in m.options.items():
+        if n:
+            out.append(f"已改选项 / options changed {where}: {n} rows")
     for b in m.backups:
         what = f"{b['entity']}.{b['field']}" if b["field"] else b["entity"]
         out.append(f"已备份 / kept in backup {b['id']} ({b['table']}): {what}, {b['rows']} rows"

@@ -331,7 +331,8 @@ def test_rows_holding_a_removed_option_are_refused_until_mapped(erp):
     [p] = refused(erp, option_maps={"customer.level": {"C": "Z"}})
     assert p["code"] == "migrate.E006"
     before = records(erp.rt, APP)
-    upgrade(erp, option_maps={"customer.level": {"C": "B"}})
+    res = upgrade(erp, option_maps={"customer.level": {"C": "B"}})
+    assert res.migration.options == {"customer.level": 1} and "options changed customer.level: 1 rows" in res.summary()
     after = records(erp.rt, APP)
     assert [by_id(before["customer"], "level")[i] for i, v in by_id(after["customer"], "level").items()
             if v != by_id(before["customer"], "level")[i]] == ["C"]
