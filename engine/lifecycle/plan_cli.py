@@ -130,7 +130,8 @@ def line(i: PlanItem) -> str:
     if d.get("conversion"):
         a, b = (d["from_type"], d["to_type"]) if d.get("from_type") != d.get("to_type") else \
             (d.get("from_sql"), d.get("to_sql"))
-        notes.append(f"转换 / conversion {a} → {b} ({d.get('non_null', 0)} values)")
+        bad = f", {d['not_converting']} 个不能转换 / do not convert (--fill)" if d.get("not_converting") else ""
+        notes.append(f"转换 / conversion {a} → {b} ({d.get('non_null', 0)} values{bad})")
     if d.get("gets_default"):
         notes.append(f"空值填入默认值 / blanks get the default ({d['gets_default']} rows)")
     if d.get("needs_default"):

@@ -122,6 +122,9 @@ def _columns(label, old_t, old_cols, t, cols, rows, field_renames, counter, by_n
             details.update({"conversion": True, "from_type": odef.get("type"), "to_type": fdef.get("type"),
                             "from_sql": old_type, "to_sql": new_type,
                             "non_null": counter.non_null(old_t, was)})
+            bad = counter.not_converting(old_t, was, fdef)
+            if bad:  # what an upgrade refuses without --fill
+                details["not_converting"] = bad
         if fdef.get("required") and not odef.get("required") and rows:
             empty = rows - counter.non_null(old_t, was)
             if empty and fdef.get("default") is None and not fdef.get("default_expr"):
@@ -202,6 +205,15 @@ class _Counter:
             return 0
         return int(self.conn.execute(sa.select(sa.func.count()).select_from(t)
                                      .where(t.c[column].is_not(None))).scalar_one())
+
+    def not_converting(self, t: sa.Table, column: str, fdef: dict) -> int:
+        """How many values would not convert to the field's new type (its text parser says no)."""
+        from .migrate_values import read_conversions
+
+        ftype = self.runtime.field_types.get(fdef.get("type") or "")
+        if t.name not in self.existing or ftype is None or ftype.computed or not ftype.stored:
+            return 0
+        return len(read_conversions(self.conn, t, column, ftype, fdef)[1])
 
     def holding(self, t: sa.Table, column: str, values: list) -> dict[str, int]:
         """How many rows hold each of ``values`` (a select's stored value is the option's value)."""

@@ -297,6 +297,10 @@ def test_a_type_change_that_cannot_convert_is_refused_with_the_rows_until_filled
     details = refused(erp, to_number)
     [p] = details
     assert (p["code"], p["path"], p["count"]) == ("migrate.E002", "customer.code", 6)
+    from engine.lifecycle.plan import plan_bundle
+    from engine.lifecycle.plan_cli import render
+
+    assert "(7 values, 6 个不能转换 / do not convert (--fill))" in render(plan_bundle(erp.rt, erp.bundle))
     assert [r["value"] for r in p["rows"]] == ["C0001", "C0002", "C0003", "C0004", "C0005", "C0006"]
     assert all(r["message"]["en"] == "must be a number" for r in p["rows"])
     # the command line says the same, and changes nothing either
