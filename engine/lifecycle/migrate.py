@@ -2,7 +2,8 @@
 (engine/lifecycle/plan.py, schema_plan.py) applied in ONE transaction: checks, backups, table changes,
 values, renames followed through the platform tables, definitions, seeds. A refusal or a failure at
 any step leaves schema, rows, definitions and versions exactly as they were (both databases have
-transactional DDL); the running app is swapped only after the commit.
+transactional DDL). The running app becomes the new one at the end of the transaction (the seeds of
+new entities are written through it) and is put back if anything fails.
 
 Everything that would lose or invent data is refused first, all reasons at once (``install.E007``,
 each detail with its own code): a removal of data (``--allow-data-loss`` keeps it in a backup
@@ -115,8 +116,7 @@ def load_new_seeds(runtime, compiled, src, plan: Plan, conn: sa.Connection, demo
     new = {i.name for i in plan.items if i.kind == "entity" and i.change == "added"}
     if not new:
         return {}
-    inst_tables = _tables_of(runtime, compiled, conn)
-    empty = {e for e in new if inst_tables.get(e) == 0}
+    empty = {e for e in new if _rows(compiled, e, conn) == 0}
     docs = []
     for d in src.seeds:
         records = d.data.get("records") if isinstance(d.data, dict) else None
@@ -129,15 +129,11 @@ def load_new_seeds(runtime, compiled, src, plan: Plan, conn: sa.Connection, demo
     return load_seed(runtime, compiled, docs, conn, demo) if docs else {}
 
 
-def _tables_of(runtime, compiled, conn: sa.Connection) -> dict[str, int]:
+def _rows(compiled, entity: str, conn: sa.Connection) -> int:
     from ..storage.tables import entity_table
 
-    md = sa.MetaData()
-    out = {}
-    for name, e in compiled.entities.items():
-        t = entity_table(e, compiled, md)
-        out[name] = int(conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one())
-    return out
+    t = entity_table(compiled.entities[entity], compiled, sa.MetaData())
+    return int(conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one())
 
 
 def _follow_renames(runtime, conn: sa.Connection, app: str, plan: Plan) -> dict[str, int]:
