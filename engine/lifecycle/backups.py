@@ -56,18 +56,34 @@ def list_backups(runtime, app: str | None = None) -> list[dict[str, Any]]:
         return [dict(r) for r in c.execute(q).mappings()]
 
 
+def backup_rows(runtime, bid: int) -> list[dict[str, Any]]:
+    """What backup ``bid`` holds, by record id (404 when there is no such backup)."""
+    reg = runtime.db.core["backup"]
+    with runtime.connect() as c:
+        name = c.execute(sa.select(reg.c.table_name).where(reg.c.id == bid)).scalar_one_or_none()
+        if name is None:
+            raise _no_backup(bid)
+        t = sa.Table(name, sa.MetaData(), autoload_with=c)
+        key = t.c.record_id if "record_id" in t.c else t.c.id
+        return [dict(r) for r in c.execute(sa.select(t).order_by(key)).mappings()]
+
+
 def purge_backup(runtime, bid: int) -> dict[str, Any]:
     """Drop backup ``bid``'s table and its registry row, in one transaction."""
     reg = runtime.db.core["backup"]
     with runtime.transaction() as conn:
         row = conn.execute(sa.select(reg).where(reg.c.id == bid)).mappings().first()
         if row is None:
-            raise JimuError("backup.E404", msg(f"没有编号为 {bid} 的备份", f"there is no backup {bid}"),
-                            details=[{"id": bid}], status=404)
+            raise _no_backup(bid)
         prep = conn.dialect.identifier_preparer
         conn.exec_driver_sql(f"DROP TABLE IF EXISTS {prep.quote(row['table_name'])}")
         conn.execute(reg.delete().where(reg.c.id == bid))
     return dict(row)
+
+
+def _no_backup(bid: int) -> JimuError:
+    return JimuError("backup.E404", msg(f"没有编号为 {bid} 的备份", f"there is no backup {bid}"),
+                     details=[{"id": bid}], status=404)
 
 
 def main(app: str | None, purge: int | None, db: str | None) -> int:

@@ -299,6 +299,11 @@ class _Work:
                 self.problems.append(wrong)
                 return
             ok.update({b["id"]: value for b in bad})
+            # what the fill replaces was data too: kept as it was, like any value an upgrade drops
+            self.keep.append(dict(entity=label, field=where.rsplit(".", 1)[1], source=old_t,
+                                  columns={"record_id": "id", "value": old_col},
+                                  where=old_t.c.id.in_([b["id"] for b in bad]),
+                                  plan=self._why("conversion", where, len(bad), odef)))
         elif bad:
             self.problems.append(problem(
                 "migrate.E002", where, f"{where} 有 {len(bad)} 个值不能转换为 {fdef.get('type')}；"
@@ -367,7 +372,8 @@ class _Work:
     def _why(self, what: str, where: str, rows: int, definition, **extra) -> dict[str, Any]:
         p = self.plan
         reason = {"table": "entity removed / 实体已删除", "column": "field removed / 字段已删除",
-                  "options": "options removed / 选项已删除"}[what]
+                  "options": "options removed / 选项已删除",
+                  "conversion": "values that did not convert, filled / 无法转换的值已被填充"}[what]
         return {"reason": reason, "what": what, "name": where, "rows": rows, "from_version": p.from_version,
                 "to_version": p.to_version, "definition": definition, **extra}
 

@@ -91,7 +91,10 @@ def test_a_many_change_upgrade_carries_every_row_and_matches_a_fresh_install(lib
     assert res.status == "upgraded" and res.seeded == {"writer": 2}
     backups = {b["field"] or b["entity"]: b for b in res.migration.backups}
     assert {f: (b["entity"], b["rows"]) for f, b in backups.items()} == {
-        "isbn": ("书籍", 2), "tags": ("书籍", 2), "book.remarks": ("book.remarks", 3)}
+        "isbn": ("书籍", 2), "tags": ("书籍", 2), "book.remarks": ("book.remarks", 3), "pages": ("书籍", 1)}
+    with rt.db.engine.connect() as c:  # the value --fill replaced is kept as it was
+        assert c.exec_driver_sql(f"SELECT record_id, value FROM {backups['pages']['table']}").all() == [
+            (ids[1], "约200")]
     with rt.db.engine.connect() as c:  # a sub-table's rows are kept whole
         assert sorted(r.text for r in c.exec_driver_sql(f"SELECT * FROM {backups['book.remarks']['table']}")) == [
             "呐喊好看", "茶馆好看", "骆驼祥子好看"]

@@ -317,6 +317,13 @@ def test_a_type_change_that_cannot_convert_is_refused_with_the_rows_until_filled
     assert res.migration.converted == {"customer.code": 7}
     after = records(erp.rt, APP)
     assert by_id(after["customer"], "code") == {i: (Decimal(12345) if i == numeric else None) for i in old["customer"]}
+    # the values the fill replaced are not lost: kept in a backup, as they were
+    [kept] = [b for b in res.migration.backups if b["field"] == "code"]
+    from engine.lifecycle.backups import backup_rows
+
+    assert backup_rows(erp.rt, kept["id"]) == [
+        {"record_id": i, "value": old["customer"][i]["code"]} for i in sorted(old["customer"])
+        if i != numeric and old["customer"][i]["code"] is not None]
     for r in (*old["customer"].values(), *after["customer"].values()):
         r.pop("code")
     assert after == old
@@ -542,7 +549,8 @@ def test_a_failure_at_the_last_step_leaves_everything_as_it_was(erp, monkeypatch
 
 def test_uninstall_with_drop_data_drops_the_backups_too(erp, capsys):
     kept = [b["table_name"] for b in list_backups(erp.rt, APP)]
-    assert len(kept) == 3  # the region options, the lead table, contact.job_title
+    # region options, the lead table, contact.job_title, the values --fill replaced (customer.code, item.price)
+    assert len(kept) == 5
     erp.rt.db.dispose()
     assert jimu(["uninstall", APP, "--drop-data", "--db", erp.url]) == 0
     names = set(sa.inspect(erp.rt.db.engine).get_table_names())
