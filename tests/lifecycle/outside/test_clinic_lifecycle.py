@@ -95,8 +95,10 @@ def test_the_clinic_lives_through_upgrade_export_and_revert(db_url, tmp_path, ca
     assert [p["mobile"] for p in after["clinic__patient"]] == ["13900009999", "13800002222", None]
     assert [p["card_no"] for p in after["clinic__patient"]] == [Decimal(1001), Decimal(1002), None]
     assert [(v["patient"], v["status"], v["room"]) for v in after["clinic__visit"]] == [
-        (1, "completed", "一号诊室"), (1, "booked", "一号诊室"), (2, "cancelled", "一号诊室"), (3, "completed", "一号诊室")]
-    assert sum(v["fee"] or 0 for v in after["clinic__visit"]) == sum(a["fee"] or 0 for a in before["clinic__appointment"])
+        (1, "completed", "一号诊室"), (1, "booked", "一号诊室"), (2, "cancelled", "一号诊室"),
+        (3, "completed", "一号诊室")]
+    fees = sum(a["fee"] or 0 for a in before["clinic__appointment"])
+    assert sum(v["fee"] or 0 for v in after["clinic__visit"]) == fees
     assert sorted(d["name"] for d in after["clinic__doctor"]) == ["华佗", "孙思邈"]
     assert jimu(["backups", "clinic", "--db", db_url]) == 0
     listed = capsys.readouterr().out
