@@ -34,11 +34,17 @@ def _parser(engine_commands: dict | None = None) -> argparse.ArgumentParser:
                    help="do nothing (and succeed) when the app is already installed")
     i.add_argument("--upgrade", action="store_true", help="store new versions of an installed app's changed "
                    "definitions (not entities yet) / 更新已安装应用中有变化的定义")
+    i.add_argument("--overwrite-local", action="store_true", help="apply the bundle's version of definitions "
+                   "changed locally (kept otherwise) / 用应用包中的版本覆盖本地修改")
+    i.add_argument("--show-plan", action="store_true", help="install, or upgrade an installed app printing the "
+                   "plan first; stop on an upgrade that loses data (make run) / 安装或升级，先显示计划")
 
     pl = sub.add_parser("plan", help="show what installing or upgrading a bundle would change / 安装或升级前查看变化")
     pl.add_argument("path")
     pl.add_argument("--db", help="database URL (default: $JIMU_DATABASE_URL or sqlite:///./data/jimu.db)")
     pl.add_argument("--json", action="store_true", help="print the plan as JSON")
+    pl.add_argument("--overwrite-local", action="store_true", help="plan applying the bundle's version of "
+                    "definitions changed locally / 计划覆盖本地修改")
 
     un = sub.add_parser("uninstall", help="remove an installed app / 卸载应用")
     un.add_argument("app")
@@ -112,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "plan":
         from .lifecycle.plan_cli import main as plan_main
 
-        return plan_main(args.path, args.db, args.json)
+        return plan_main(args.path, args.db, args.json, overwrite_local=args.overwrite_local)
     if args.command == "uninstall":
         return _uninstall(args)
     if args.command == "serve":
@@ -127,8 +133,12 @@ def main(argv: list[str] | None = None) -> int:
 def _install(args) -> int:
     from .install import install_bundle
 
+    if args.show_plan:
+        from .lifecycle.apply import planned_install
+
+        return _on_runtime(args.db, lambda rt: planned_install(rt, args))
     return _on_runtime(args.db, lambda rt: install_bundle(rt, args.path, demo=args.demo, if_missing=args.if_missing,
-                                                          upgrade=args.upgrade))
+                                                          upgrade=args.upgrade, overwrite_local=args.overwrite_local))
 
 
 def _uninstall(args) -> int:

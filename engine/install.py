@@ -18,6 +18,7 @@ from .compiled import CompiledApp, compile_app
 from .definition_store import store_definitions, stored_hashes
 from .errors import JimuError, msg
 from .lifecycle.kept_tables import kept_tables
+from .lifecycle.local_changes import keep_local_changes
 from .seed import load_seed
 
 
@@ -28,8 +29,15 @@ class InstallResult:
     seeded: dict[str, int] = field(default_factory=dict)
     versions: list[tuple[str, str, int]] = field(default_factory=list)  # (kind, name, version) stored
     kept: list[str] = field(default_factory=list)  # tables an uninstall kept, re-attached
+    kept_local: list[tuple[str, str]] = field(default_factory=list)  # (kind, name) changed locally, kept
 
     def summary(self) -> str:
+        if self.kept_local:
+            kept = ", ".join(f"{k} {n}" for k, n in self.kept_local)
+            return f"{self._summary()}\n保留本地修改 / local changes kept: {kept}"
+        return self._summary()
+
+    def _summary(self) -> str:
         a = self.app
         if self.status == "unchanged":
             return f"{a.name} {a.version} is already installed; nothing to do / 已安装，无需操作"
@@ -44,12 +52,16 @@ class InstallResult:
                 f" / 已安装 {a.label.get('zh', a.name)}")
 
 
-def install_bundle(runtime, path: str | os.PathLike, *, demo: bool = False, if_missing: bool = False,
-                   upgrade: bool = False, actor_id: int | None = None) -> InstallResult:
+def install_bundle(runtime, path: str | os.PathLike | bytes, *, demo: bool = False, if_missing: bool = False,
+                   upgrade: bool = False, actor_id: int | None = None, origin: str = "bundle",
+                   overwrite_local: bool = False) -> InstallResult:
     """Install the bundle at ``path``. An installed app is left alone when its hash (which covers every
     kind) is unchanged; with ``upgrade`` its changed definitions are stored as new versions, as long as
-    no entity changed (that needs a migration: a later step refuses nothing less)."""
+    no entity changed (that needs a migration: a later step refuses nothing less). ``origin`` is where
+    the versions it stores come from; definitions changed locally are kept over a vendor bundle's
+    (engine/lifecycle/local_changes.py) unless ``overwrite_local``."""
     src = check_bundle(path, runtime.field_types).raise_for_errors()
+    src, kept_local = keep_local_changes(runtime, src, origin=origin, overwrite_local=overwrite_local)
     compiled = compile_app(src.app, [d for _, d in src.entities], src.roles, runtime.field_types,
                            src.definitions)
     apps = runtime.db.core["app"]
@@ -60,9 +72,11 @@ def install_bundle(runtime, path: str | os.PathLike, *, demo: bool = False, if_m
     if existing is not None:
         if existing.hash == compiled.hash or if_missing:
             return InstallResult(runtime.app(compiled.name) if compiled.name in runtime.apps else compiled,
-                                 "unchanged")
+                                 "unchanged", kept_local=kept_local)
         if upgrade:
-            return _store_new_versions(runtime, compiled, actor_id)
+            result = _store_new_versions(runtime, compiled, actor_id, origin, kept_local)
+            result.kept_local = kept_local
+            return result
         raise JimuError("install.E001", msg(
             f"{compiled.name} 已安装 (版本 {existing.version})；升级已有数据的应用尚未支持",
             f"{compiled.name} is already installed (version {existing.version}); upgrading an app that holds "
@@ -72,7 +86,7 @@ def install_bundle(runtime, path: str | os.PathLike, *, demo: bool = False, if_m
         with runtime.transaction() as conn:
             kept = kept_tables(conn, inst.metadata, compiled.name)  # left by `jimu uninstall` (no --drop-data)
             inst.metadata.create_all(conn)
-            versions = store_definitions(runtime, compiled, conn, actor_id=actor_id)
+            versions = store_definitions(runtime, compiled, conn, actor_id=actor_id, origin=origin)
             # re-attached tables hold the app's records: seeds are not loaded over them
             counts = {} if kept else load_seed(runtime, compiled, src.seeds, conn, demo)
     except Exception:
@@ -94,7 +108,8 @@ def _check_depends(compiled: CompiledApp, installed: dict[str, str]) -> None:
             + "; ".join(p["message"]["en"] for p in problems)), details=problems, status=409)
 
 
-def _store_new_versions(runtime, compiled: CompiledApp, actor_id: int | None) -> InstallResult:
+def _store_new_versions(runtime, compiled: CompiledApp, actor_id: int | None, origin: str = "bundle",
+                        kept_local=()) -> InstallResult:
     """The app manifest, roles and the engines' kinds may change in place; entities may not yet (their
     tables would have to change with them): refused with the entities named, nothing stored."""
     with runtime.transaction() as conn:
@@ -109,6 +124,6 @@ def _store_new_versions(runtime, compiled: CompiledApp, actor_id: int | None) ->
                 "只能更新应用清单、角色和其他定义",
                 f"entities of {compiled.name} changed ({names}): an upgrade that changes tables is not supported "
                 "yet; only the manifest, roles and other definitions can be updated"), status=409)
-        versions = store_definitions(runtime, compiled, conn, actor_id=actor_id)
+        versions = store_definitions(runtime, compiled, conn, actor_id=actor_id, origin=origin, kept=set(kept_local))
     runtime.add_app(compiled)  # its grants and definitions as now stored
     return InstallResult(compiled, "upgraded", {}, versions)

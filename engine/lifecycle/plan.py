@@ -39,6 +39,7 @@ class Plan:
     to_version: str
     items: list[PlanItem] = field(default_factory=list)
     schema: list[PlanItem] = field(default_factory=list)
+    kept_local: list[dict[str, str]] = field(default_factory=list)  # {kind, name}: local changes kept
 
     @property
     def loses_data(self) -> bool:
@@ -47,12 +48,15 @@ class Plan:
     def to_dict(self) -> dict[str, Any]:
         return {"app": self.app, "action": self.action, "from_version": self.from_version,
                 "to_version": self.to_version, "loses_data": self.loses_data,
-                "items": [i.to_dict() for i in self.items], "schema": [i.to_dict() for i in self.schema]}
+                "items": [i.to_dict() for i in self.items], "schema": [i.to_dict() for i in self.schema],
+                "kept_local": self.kept_local}
 
 
-def plan_bundle(runtime, path: str | os.PathLike) -> Plan:
+def plan_bundle(runtime, path: str | os.PathLike | bytes, *, overwrite_local: bool = False) -> Plan:
     """Plan installing or upgrading the bundle at ``path`` over what ``runtime``'s database holds.
-    A bundle with errors raises ``BundleInvalid`` (every problem, as ``jimu check`` reports them)."""
+    A bundle with errors raises ``BundleInvalid`` (every problem, as ``jimu check`` reports them).
+    Items of definitions changed locally, which the install keeps (unless ``overwrite_local``), are
+    marked ``local_change_kept`` and the schema is planned with them kept (local_changes.py)."""
     from ..bundle.checker import check_bundle
     from ..compiled import compile_app
     from .schema_plan import schema_changes
@@ -64,15 +68,39 @@ def plan_bundle(runtime, path: str | os.PathLike) -> Plan:
     inst = runtime.apps.get(name)
     old_docs = _as_stored(dict(inst.compiled.documents)) if inst is not None else {}
     items = definition_changes(old_docs, new_docs)
+    src, kept = _keep_local(runtime, src, items, overwrite_local)
     compiled = compile_app(src.app, [d for _, d in src.entities], src.roles, runtime.field_types,
                            src.definitions)
     schema = schema_changes(runtime, inst, compiled, items)
     if inst is None:
         action = "install"
     else:
-        action = "upgrade" if items or schema else "unchanged"
+        applied = [i for i in items if not i.details.get("local_change_kept")]
+        action = "upgrade" if applied or schema else "unchanged"
     return Plan(name, action, (old_docs.get("app") or {}).get("version"), str(src.app.get("version")),
-                items, schema)
+                items, schema, [{"kind": k, "name": n} for k, n in kept])
+
+
+def _keep_local(runtime, src, items: list[PlanItem], overwrite_local: bool):
+    """The bundle with the app's local changes kept, as the install will take it, and the kept
+    (kind, name) pairs; the items of those definitions are marked. When keeping them does not check
+    the install will refuse (install.E004): the plan shows the bundle as it is."""
+    from ..errors import JimuError
+    from .local_changes import keep_local_changes, kept_local
+
+    kept = sorted(kept_local(runtime, src, overwrite_local=overwrite_local))
+    if not kept:
+        return src, []
+    for i in items:
+        key = {"app": ("app", i.name), "role": ("roles", "roles"), "grant": ("roles", "roles")}.get(i.kind) or \
+            (("entity", i.name.split(".")[0]) if i.kind in ("entity", "field", "print_template") else (i.kind, i.name))
+        if key in kept:
+            i.details["local_change_kept"] = True
+    try:
+        src, _ = keep_local_changes(runtime, src, overwrite_local=overwrite_local)
+    except JimuError:
+        pass
+    return src, kept
 
 
 def _as_stored(docs: dict) -> dict:

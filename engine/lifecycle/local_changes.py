@@ -1,0 +1,160 @@
+"""Local changes: definitions edited in place (``PUT /api/v1/apps/{app}/definitions/{kind}/{name}``)
+rather than shipped by the vendor's bundle, and what an install of a bundle does with them.
+
+A definition is changed locally when its current version is not its vendor base (``base_version``,
+engine/definition_store.py). Installing a bundle over the app never overwrites one silently: the
+install applies the bundle everywhere else and keeps the local body in place of the bundle's, checked
+as a whole app first (the same checks as ``jimu check``); if the app with the local body kept does not
+check, the install stops and nothing is applied. ``overwrite_local`` (``--overwrite-local``) applies
+the bundle's version anyway. The base is left where it was, so a three-way merge (base, local, new
+vendor version) can come later. A local edit itself is an install too: the app's stored documents with
+one replaced, checked and applied through ``install_bundle`` with origin ``local``.
+"""
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from typing import Any
+
+from ..definition_store import VENDOR_ORIGINS, local_changes
+from ..errors import JimuError, msg
+
+
+def documents_zip(docs: dict[str, Any], seeds: list | tuple = ()) -> bytes:
+    """An app's documents ({"app", "roles", "entities", "definitions"}, as CompiledApp.documents holds
+    them) as the bytes of a bundle .zip of JSON files, so the bundle checker and the installer read
+    them as they read any bundle. ``seeds`` are parsed seed Documents to put beside them."""
+    from ..kinds import declared_kinds
+    from ..storage.database import _json_dumps
+
+    folders = {k: s.folder for k, s in declared_kinds().items()}
+    files = {"app.json": docs["app"]}
+    if docs.get("roles") is not None:
+        files["roles.json"] = docs["roles"]
+    for name, body in (docs.get("entities") or {}).items():
+        files[f"entities/{name}.json"] = body
+    for kind, named in (docs.get("definitions") or {}).items():
+        for name, body in named.items():
+            files[f"{folders.get(kind, kind)}/{name}.json"] = body
+    for doc in seeds:
+        files["seed/" + doc.name.split("/", 1)[-1].rsplit(".", 1)[0] + ".json"] = doc.data
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, body in files.items():
+            z.writestr(name, _json_dumps(body))
+    return out.getvalue()
+
+
+def source_documents(src) -> dict[str, Any]:
+    """A checked bundle's documents in the shape CompiledApp.documents has, as the database stores them."""
+    from .plan import _as_stored
+
+    return _as_stored({"app": src.app, "entities": {d["entity"]: d for _, d in src.entities},
+                       "roles": src.roles, "definitions": src.definitions})
+
+
+def get_body(docs: dict[str, Any], kind: str, name: str) -> Any:
+    if kind == "app":
+        return docs.get("app")
+    if kind == "roles":
+        return docs.get("roles")
+    if kind == "entity":
+        return (docs.get("entities") or {}).get(name)
+    return ((docs.get("definitions") or {}).get(kind) or {}).get(name)
+
+
+def set_body(docs: dict[str, Any], kind: str, name: str, body: Any) -> None:
+    if kind == "app":
+        docs["app"] = body
+    elif kind == "roles":
+        docs["roles"] = body
+    elif kind == "entity":
+        docs.setdefault("entities", {})[name] = body
+    else:
+        docs.setdefault("definitions", {}).setdefault(kind, {})[name] = body
+
+
+def kept_local(runtime, src, *, overwrite_local: bool = False) -> dict[tuple[str, str], Any]:
+    """(kind, name) -> local body, for each definition of the installed app that was changed locally
+    and that the bundle ``src`` would replace with something else. Empty when the app is not
+    installed or ``overwrite_local``."""
+    app = (src.app or {}).get("app")
+    if overwrite_local or not isinstance(app, str) or app not in runtime.apps:
+        return {}
+    with runtime.connect() as c:
+        local = local_changes(runtime, c, app)
+    if not local:
+        return {}
+    docs = source_documents(src)
+    return {key: row["body"] for key, row in local.items() if get_body(docs, *key) != row["body"]}
+
+
+def keep_local_changes(runtime, src, *, origin: str = "bundle", overwrite_local: bool = False):
+    """``(source, kept)``: the bundle ``src`` with the app's local changes kept in place of the bundle's
+    bodies, checked as a whole, and the (kind, name) pairs kept. An install of any origin but a vendor
+    bundle (a local edit, a revert) or with ``overwrite_local`` gets ``src`` back unchanged. Raises
+    install.E004 (409) with every problem when the app with the local bodies kept does not check."""
+    if origin not in VENDOR_ORIGINS:
+        return src, []
+    keep = kept_local(runtime, src, overwrite_local=overwrite_local)
+    if not keep:
+        return src, []
+    from ..bundle.checker import check_bundle
+    from ..bundle.source import BundleSource
+
+    docs = source_documents(src)
+    for (kind, name), body in keep.items():
+        if kind == "app":  # the vendor's version number and dependencies move on whatever was edited
+            body = {**body, **{k: docs["app"][k] for k in ("version", "depends") if k in docs["app"]}}
+        set_body(docs, kind, name, body)
+    checked = check_bundle(documents_zip(docs, src.seeds), runtime.field_types)
+    kept = sorted(keep)
+    if checked.errors or checked.source is None:
+        names = ", ".join(f"{k} {n}" for k, n in kept)
+        raise JimuError("install.E004", msg(
+            f"保留本地修改 ({names}) 后应用校验不通过，未做任何更改；可用 --overwrite-local 改用应用包中的版本",
+            f"with the local changes kept ({names}) the app does not check; nothing was applied. "
+            "--overwrite-local applies the bundle's versions instead"),
+            details=[{"kept": [{"kind": k, "name": n} for k, n in kept]}, *(e.to_dict() for e in checked.errors)],
+            status=409)
+    return BundleSource(src.origin, checked.source.documents, src.problems), kept
+
+
+def edit_definition(runtime, app: str, kind: str, name: str, body: Any, *, actor_id: int | None = None):
+    """Replace one definition of an installed app with ``body``: the app's stored documents with it
+    replaced are checked as ``jimu check`` checks a bundle (BundleInvalid, 422, with every problem and
+    its path) and applied as an install of origin ``local``. Returns the InstallResult."""
+    from ..install import install_bundle
+
+    compiled = runtime.app(app)  # 404 for an app that is not installed
+    if not isinstance(body, dict):
+        from ..errors import ValidationFailed
+
+        raise ValidationFailed("definition.E422", msg("定义应为 JSON 对象", "a definition must be a JSON object"),
+                               [{"path": "body", "message": msg("应为对象", "must be an object")}])
+    docs = json.loads(json.dumps(compiled.documents, default=str))
+    _check_names(app, kind, name, body)
+    set_body(docs, kind, name, body)
+    return install_bundle(runtime, documents_zip(docs), upgrade=True, origin="local", actor_id=actor_id)
+
+
+def _check_names(app: str, kind: str, name: str, body: dict) -> None:
+    """The body names the definition the URL names (an entity's ``entity``, the manifest's ``app``):
+    a rename is a different operation."""
+    from ..errors import ValidationFailed
+    from ..kinds import declared_kinds
+
+    key = {"app": "app", "entity": "entity"}.get(kind)
+    if kind == "app" and name != app or kind == "roles" and name != "roles":
+        raise ValidationFailed("definition.E423", msg(f"{kind} 定义的名称应为 {app if kind == 'app' else 'roles'}",
+                                                      f"the {kind} definition is named "
+                                                      f"{app if kind == 'app' else 'roles'}"),
+                               [{"path": "name", "message": msg("名称不符", "wrong name")}])
+    if key and body.get(key) != name:
+        raise ValidationFailed("definition.E423", msg(f"{key} 应为 {name!r}", f"{key} must be {name!r}"),
+                               [{"path": key, "message": msg("与地址中的名称不同",
+                                                                          "differs from the name in the URL")}])
+    if kind not in ("app", "roles", "entity") and kind not in declared_kinds():
+        raise JimuError("definition.E404", msg(f"没有 {kind} 这种定义", f"there is no definition kind {kind!r}"),
+                        status=404)
