@@ -12,9 +12,12 @@ one replaced, checked and applied through ``install_bundle`` with origin ``local
 """
 from __future__ import annotations
 
+import copy
 import io
 import json
+import re
 import zipfile
+from decimal import Decimal
 from typing import Any
 
 from ..definition_store import VENDOR_ORIGINS, local_changes
@@ -25,25 +28,79 @@ def documents_zip(docs: dict[str, Any], seeds: list | tuple = ()) -> bytes:
     """An app's documents ({"app", "roles", "entities", "definitions"}, as CompiledApp.documents holds
     them) as the bytes of a bundle .zip of JSON files, so the bundle checker and the installer read
     them as they read any bundle. ``seeds`` are parsed seed Documents to put beside them."""
-    from ..kinds import declared_kinds
-    from ..storage.database import _json_dumps
+    import simplejson  # writes a Decimal as the number it is (the standard library cannot)
 
-    folders = {k: s.folder for k, s in declared_kinds().items()}
-    files = {"app.json": docs["app"]}
-    if docs.get("roles") is not None:
-        files["roles.json"] = docs["roles"]
-    for name, body in (docs.get("entities") or {}).items():
-        files[f"entities/{name}.json"] = body
-    for kind, named in (docs.get("definitions") or {}).items():
-        for name, body in named.items():
-            files[f"{folders.get(kind, kind)}/{name}.json"] = body
+    files = {name: body for name, (_kind, _name, body) in _files(docs).items()}
     for doc in seeds:
         files["seed/" + doc.name.split("/", 1)[-1].rsplit(".", 1)[0] + ".json"] = doc.data
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
         for name, body in files.items():
-            z.writestr(name, _json_dumps(body))
+            z.writestr(name, simplejson.dumps(body, use_decimal=True, ensure_ascii=False, default=str))
     return out.getvalue()
+
+
+def _files(docs: dict[str, Any]) -> dict[str, tuple[str, str, Any]]:
+    """file name in the bundle -> (kind, name, body)."""
+    from ..kinds import declared_kinds
+
+    folders = {k: s.folder for k, s in declared_kinds().items()}
+    files = {"app.json": ("app", docs["app"].get("app"), docs["app"])}
+    if docs.get("roles") is not None:
+        files["roles.json"] = ("roles", "roles", docs["roles"])
+    for name, body in (docs.get("entities") or {}).items():
+        files[f"entities/{name}.json"] = ("entity", name, body)
+    for kind, named in (docs.get("definitions") or {}).items():
+        for name, body in named.items():
+            files[f"{folders.get(kind, kind)}/{name}.json"] = (kind, name, body)
+    return files
+
+
+def check_documents(docs: dict[str, Any], field_types, seeds: list | tuple = ()):
+    """``(CheckResult, zip bytes)``: ``docs`` checked as ``jimu check`` checks a bundle. The database
+    keeps a decimal (``0.13`` in YAML) as its text, which is what the runtime compiles; where the schema
+    wants a number in its place, the number is put back (in ``docs``) and the documents checked again."""
+    from ..bundle.checker import check_bundle
+
+    data = documents_zip(docs, seeds)
+    result = check_bundle(data, field_types)
+    if _decimals_back(docs, result.errors):
+        data = documents_zip(docs, seeds)
+        result = check_bundle(data, field_types)
+    return result, data
+
+
+_DECIMAL = re.compile(r"^-?\d+(\.\d+)?([eE][-+]?\d+)?$")
+
+
+def _decimals_back(docs: dict[str, Any], errors) -> bool:
+    """Turn the decimal texts the checker wanted as numbers (bundle.E032 at a string) back into numbers."""
+    from ..bundle.errors import json_path
+
+    wanted: dict[str, set[str]] = {}
+    for e in errors:
+        if e.code == "bundle.E032" and "string" in e.message.get("en", ""):
+            wanted.setdefault(e.file, set()).add(e.path)
+    fixed = False
+    files = _files(docs)
+
+    def walk(node: Any, parts: tuple, paths: set[str]) -> Any:
+        nonlocal fixed
+        if isinstance(node, dict):
+            for k, v in node.items():
+                node[k] = walk(v, (*parts, k), paths)
+        elif isinstance(node, list):
+            for i, v in enumerate(node):
+                node[i] = walk(v, (*parts, i), paths)
+        elif isinstance(node, str) and _DECIMAL.match(node) and json_path(parts) in paths:
+            fixed = True
+            return Decimal(node)
+        return node
+
+    for file, paths in wanted.items():
+        if file in files:
+            walk(files[file][2], (), paths)
+    return fixed
 
 
 def source_documents(src) -> dict[str, Any]:
@@ -100,15 +157,16 @@ def keep_local_changes(runtime, src, *, origin: str = "bundle", overwrite_local:
     keep = kept_local(runtime, src, overwrite_local=overwrite_local)
     if not keep:
         return src, []
-    from ..bundle.checker import check_bundle
     from ..bundle.source import BundleSource
 
-    docs = source_documents(src)
+    docs = copy.deepcopy({"app": src.app, "entities": {d["entity"]: d for _, d in src.entities},
+                          "roles": src.roles, "definitions": src.definitions})
     for (kind, name), body in keep.items():
+        body = copy.deepcopy(body)
         if kind == "app":  # the vendor's version number and dependencies move on whatever was edited
             body = {**body, **{k: docs["app"][k] for k in ("version", "depends") if k in docs["app"]}}
         set_body(docs, kind, name, body)
-    checked = check_bundle(documents_zip(docs, src.seeds), runtime.field_types)
+    checked, _zip = check_documents(docs, runtime.field_types, src.seeds)
     kept = sorted(keep)
     if checked.errors or checked.source is None:
         names = ", ".join(f"{k} {n}" for k, n in kept)
@@ -136,7 +194,9 @@ def edit_definition(runtime, app: str, kind: str, name: str, body: Any, *, actor
     docs = json.loads(json.dumps(compiled.documents, default=str))
     _check_names(app, kind, name, body)
     set_body(docs, kind, name, body)
-    return install_bundle(runtime, documents_zip(docs), upgrade=True, origin="local", actor_id=actor_id)
+    checked, data = check_documents(docs, runtime.field_types)
+    checked.raise_for_errors()
+    return install_bundle(runtime, data, upgrade=True, origin="local", actor_id=actor_id)
 
 
 def _check_names(app: str, kind: str, name: str, body: dict) -> None:

@@ -25,6 +25,7 @@ from engine.lifecycle.local_changes import edit_definition
 from engine.runtime import open_runtime
 
 BUNDLE = Path(__file__).resolve().parents[1] / "bundles" / "helpdesk"
+FILES = Path(__file__).resolve().parents[2] / "forms" / "bundles" / "files"  # max_size_mb: 0.01
 
 
 @pytest.fixture(autouse=True)
@@ -222,5 +223,20 @@ def test_a_database_made_before_origins_takes_its_definitions_as_the_vendors(db_
         assert all(v["base"] and v["origin"] == "bundle" for v in list_versions(rt, "helpdesk"))
         edit_definition(rt, "helpdesk", "roles", "roles", local_roles(rt))
         assert versions(rt, "roles", "roles")[2]["origin"] == "local"
+    finally:
+        rt.db.dispose()
+
+
+def test_a_decimal_stored_as_text_does_not_fail_a_later_local_edit(db_url):
+    """The database keeps 0.01 as "0.01"; the documents written back for the check are numbers again."""
+    rt = open_runtime(db_url)
+    name = install_bundle(rt, FILES).app.name
+    rt.db.dispose()
+    rt = open_runtime(db_url)  # the app as the database gives it back
+    try:
+        app = dict(rt.app(name).documents["app"], label={"zh": "附件", "en": "Files (ours)"})
+        res = edit_definition(rt, name, "app", name, app)
+        assert res.versions == [("app", name, 2)]  # the entity holding 0.01 was not taken as changed
+        assert rt.app(name).label["en"] == "Files (ours)"
     finally:
         rt.db.dispose()

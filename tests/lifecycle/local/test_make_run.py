@@ -130,3 +130,28 @@ def test_an_upgrade_that_loses_data_stops_with_the_plan_and_changes_nothing(bund
         assert "address" in {f.name for f in rt.app("sales_erp").entity("customer").fields}
     finally:
         rt.db.dispose()
+
+
+def test_a_start_after_a_local_edit_keeps_it_and_says_so(bundle, db_url, installed):
+    from engine.lifecycle.local_changes import edit_definition
+
+    rt = open_runtime(db_url)
+    try:
+        roles = yaml.safe_load((bundle / "roles.yaml").read_text(encoding="utf-8"))
+        roles["roles"]["sales_rep"]["label"] = {"zh": "我们的销售", "en": "Our rep"}
+        edit_definition(rt, "sales_erp", "roles", "roles", roles)
+    finally:
+        rt.db.dispose()
+    edit(bundle, "roles.yaml", lambda d: d["roles"]["sales_rep"]["label"].update(en="Vendor rep"))
+    edit(bundle, "app.yaml", lambda d: d.update(version="0.2.0"))
+    second = run_install(bundle, db_url)
+    assert second.returncode == 0, second.stderr
+    assert "[保留本地修改 / local change kept]" in second.stdout  # in the plan
+    assert "local changes kept: roles roles" in second.stdout  # and in what the install did
+    rt = open_runtime(db_url)
+    try:
+        assert rt.app("sales_erp").version == "0.2.0"
+        assert rt.app("sales_erp").documents["roles"]["roles"]["sales_rep"]["label"]["en"] == "Our rep"
+    finally:
+        rt.db.dispose()
+    assert counts(db_url) == installed
