@@ -234,3 +234,32 @@ def test_unknown_or_forged_upload_ids_are_404(rt, client):
     for uid in ("0" * 32, "..%2F..%2Fetc", "abc"):
         assert boss.get(f"/api/v1/admin/bundles/{uid}/plan").status_code == 404
         assert boss.post(f"/api/v1/admin/bundles/{uid}/apply").status_code == 404
+
+
+def test_applying_a_bundle_over_a_local_edit_keeps_it_unless_told(rt, client, tmp_path):
+    boss = client("boss")
+    roles = json.loads(json.dumps(rt.app("helpdesk").documents["roles"]))
+    roles["roles"]["agent"]["label"] = {"zh": "本地客服", "en": "Our agent"}
+    assert boss.put("/api/v1/apps/helpdesk/definitions/roles/roles", json=roles).status_code == 200
+    v2 = variant(tmp_path, lambda d: (d["roles.yaml"]["roles"]["agent"]["label"].update(en="Agent v2"),
+                                      d["checklists/closing.yaml"]["title"].update(en="Closing v2")))
+    up = boss.post("/api/v1/admin/bundles", content=zipped(v2), headers=ZIP).json()
+    assert up["plan"]["kept_local"] == [{"kind": "roles", "name": "roles"}]
+    done = boss.post(f"/api/v1/admin/bundles/{up['id']}/apply").json()
+    assert done["kept_local"] == [{"kind": "roles", "name": "roles"}]
+    assert rt.app("helpdesk").documents["roles"]["roles"]["agent"]["label"]["en"] == "Our agent"
+    assert rt.app("helpdesk").documents["definitions"]["checklist"]["closing"]["title"]["en"] == "Closing v2"
+    plan = boss.get(f"/api/v1/admin/bundles/{up['id']}/plan", params={"overwrite_local": "true"}).json()
+    assert plan["kept_local"] == [] and [i["name"] for i in plan["items"]] == ["agent"]
+    over = boss.post(f"/api/v1/admin/bundles/{up['id']}/apply", json={"overwrite_local": True}).json()
+    assert over["kept_local"] == [] and over["status"] == "upgraded"
+    assert rt.app("helpdesk").documents["roles"]["roles"]["agent"]["label"]["en"] == "Agent v2"
+    assert boss.get("/api/v1/admin/apps").json()["items"][0]["local_changes"] == []
+
+
+def test_an_expired_upload_is_gone(rt, client, tmp_path, monkeypatch):
+    boss = client("boss")
+    up = boss.post("/api/v1/admin/bundles", content=zipped(BUNDLE), headers=ZIP).json()
+    assert up["plan"]["action"] == "unchanged"
+    monkeypatch.setattr(uploads, "TTL", -1)
+    assert boss.get(f"/api/v1/admin/bundles/{up['id']}/plan").status_code == 404
