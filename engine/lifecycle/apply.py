@@ -13,10 +13,11 @@ from ..errors import JimuError, msg
 
 def apply_bundle(runtime, path, *, demo: bool = False, overwrite_local: bool = False,
                  allow_data_loss: bool = False, origin: str = "bundle", actor_id: int | None = None,
-                 show: Callable[[Any], None] | None = None, **flags: Any):
+                 fill: list[str] | tuple = (), map_option: list[str] | tuple = (),
+                 show: Callable[[Any], None] | None = None):
     """``(plan, InstallResult)``: plan the bundle at ``path``, hand the plan to ``show``, refuse an
     upgrade that loses data (install.E005, 409, nothing changed) and apply the rest through
-    ``install_bundle``. Flags the installer knows (``allow_data_loss`` and those to come) are passed on."""
+    ``install_bundle``, with the upgrade options it takes (``allow_data_loss``, ``fill``, ``map_option``)."""
     from ..install import install_bundle
     from .plan import plan_bundle
 
@@ -28,8 +29,16 @@ def apply_bundle(runtime, path, *, demo: bool = False, overwrite_local: bool = F
             f"{plan.app} 的升级会丢失数据 (见计划)，未做任何更改；确认后可允许丢失数据再应用",
             f"the upgrade of {plan.app} would lose data (see the plan); nothing was changed. Allow the data "
             "loss explicitly to apply it"), details=[{"plan": plan.to_dict()}], status=409)
+    # the migrating upgrade takes its options as one object; the installer before it took none
     known = inspect.signature(install_bundle).parameters
-    passed = {k: v for k, v in {"allow_data_loss": allow_data_loss, **flags}.items() if k in known}
+    passed: dict[str, Any] = {}
+    if "options" in known:
+        from .migrate_values import upgrade_options  # type: ignore[import-not-found]
+
+        try:
+            passed["options"] = upgrade_options(allow_data_loss, list(fill), list(map_option))
+        except ValueError as e:  # a --fill or --map-option that does not parse
+            raise JimuError("migrate.E006", msg(str(e), str(e)), status=422) from None
     result = install_bundle(runtime, path, demo=demo, upgrade=True, overwrite_local=overwrite_local,
                             origin=origin, actor_id=actor_id, **passed)
     return plan, result
@@ -44,4 +53,5 @@ def planned_install(runtime, args):
             print(render(plan), flush=True)
 
     return apply_bundle(runtime, args.path, demo=args.demo, overwrite_local=args.overwrite_local,
-                        allow_data_loss=getattr(args, "allow_data_loss", False), show=show)[1]
+                        allow_data_loss=getattr(args, "allow_data_loss", False), fill=getattr(args, "fill", ()),
+                        map_option=getattr(args, "map_option", ()), show=show)[1]

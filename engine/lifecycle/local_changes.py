@@ -151,7 +151,7 @@ def keep_local_changes(runtime, src, *, origin: str = "bundle", overwrite_local:
     """``(source, kept)``: the bundle ``src`` with the app's local changes kept in place of the bundle's
     bodies, checked as a whole, and the (kind, name) pairs kept. An install of any origin but a vendor
     bundle (a local edit, a revert) or with ``overwrite_local`` gets ``src`` back unchanged. Raises
-    install.E004 (409) with every problem when the app with the local bodies kept does not check."""
+    install.E010 (409) with every problem when the app with the local bodies kept does not check."""
     if origin not in VENDOR_ORIGINS:
         return src, []
     keep = kept_local(runtime, src, overwrite_local=overwrite_local)
@@ -170,7 +170,7 @@ def keep_local_changes(runtime, src, *, origin: str = "bundle", overwrite_local:
     kept = sorted(keep)
     if checked.errors or checked.source is None:
         names = ", ".join(f"{k} {n}" for k, n in kept)
-        raise JimuError("install.E004", msg(
+        raise JimuError("install.E010", msg(
             f"保留本地修改 ({names}) 后应用校验不通过，未做任何更改；可用 --overwrite-local 改用应用包中的版本",
             f"with the local changes kept ({names}) the app does not check; nothing was applied. "
             "--overwrite-local applies the bundle's versions instead"),

@@ -84,7 +84,7 @@ def plan_bundle(runtime, path: str | os.PathLike | bytes, *, overwrite_local: bo
 def _keep_local(runtime, src, items: list[PlanItem], overwrite_local: bool):
     """The bundle with the app's local changes kept, as the install will take it, and the kept
     (kind, name) pairs; the items of those definitions are marked. When keeping them does not check
-    the install will refuse (install.E004): the plan shows the bundle as it is."""
+    the install will refuse (install.E010): the plan shows the bundle as it is."""
     from ..errors import JimuError
     from .local_changes import keep_local_changes, kept_local
 

@@ -200,7 +200,7 @@ def test_a_kept_local_change_that_no_longer_checks_stops_the_install(rt, tmp_pat
     v2 = bundle_copy(tmp_path, vendor)
     with pytest.raises(JimuError) as e:
         install_bundle(rt, v2, upgrade=True)
-    assert e.value.code == "install.E004" and e.value.status == 409
+    assert e.value.code == "install.E010" and e.value.status == 409
     assert e.value.details[0] == {"kept": [{"kind": "roles", "name": "roles"}]}
     assert any("memo" in json.dumps(d, ensure_ascii=False) for d in e.value.details[1:])
     assert rt.app("helpdesk").documents["definitions"]["checklist"]["closing"]["title"]["en"] == "Closing"
