@@ -8,7 +8,7 @@ instance) started on can be read back exactly, and nothing is lost to revert to.
 
 Each version says where it came from (``origin``: bundle, upload, local, revert); ``base_version`` on
 the current row is the last version a vendor bundle installed (origin bundle or upload). A definition
-whose current version is not its base was changed locally: an install of a bundle keeps it
+whose content is not its base's was changed locally: an install of a bundle keeps it
 (engine/lifecycle/local_changes.py) and leaves its base where it was, for a three-way merge later.
 """
 from __future__ import annotations
@@ -73,7 +73,7 @@ def store_definitions(runtime, app: CompiledApp, conn: sa.Connection, *, actor_i
     for (kind, name), row in definition_rows(app).items():
         before = old.get((kind, name))
         if before is not None and before.hash == row["hash"]:
-            if vendor and (kind, name) not in kept and is_local(before.current_version, before.base_version):
+            if vendor and (kind, name) not in kept and before.base_version != before.current_version:
                 # the bundle now ships what was changed locally: it is the vendor's again
                 conn.execute(d.update().where(d.c.app == app.name, d.c.kind == kind, d.c.name == name)
                              .values(base_version=before.current_version))
@@ -118,18 +118,24 @@ def list_versions(runtime, app: str) -> list[dict[str, Any]]:
 
 
 def local_changes(runtime, conn: sa.Connection, app: str) -> dict[tuple[str, str], dict[str, Any]]:
-    """(kind, name) -> the current row of each definition changed locally (current version not its
-    vendor base): its body, current and base version."""
-    d = runtime.db.core["definition"]
-    rows = conn.execute(sa.select(d.c.kind, d.c.name, d.c.body, d.c.hash, d.c.current_version, d.c.base_version)
-                        .where(d.c.app == app)).mappings()
-    return {(r["kind"], r["name"]): dict(r) for r in rows if is_local(r["current_version"], r["base_version"])}
+    """(kind, name) -> the current row of each definition changed locally: its content is not that of
+    its vendor base (by hash, so a local edit undone, or reverted, is the vendor's again), or it has no
+    base (made locally). Each row has the body, hash, current_version and base_version."""
+    d, v = runtime.db.core["definition"], runtime.db.core["definition_version"]
+    base = v.alias("base")
+    rows = conn.execute(
+        sa.select(d.c.kind, d.c.name, d.c.body, d.c.hash, d.c.current_version, d.c.base_version,
+                  base.c.hash.label("base_hash"))
+        .select_from(d.outerjoin(base, sa.and_(base.c.app == d.c.app, base.c.kind == d.c.kind,
+                                               base.c.name == d.c.name, base.c.version == d.c.base_version)))
+        .where(d.c.app == app)).mappings()
+    return {(r["kind"], r["name"]): dict(r) for r in rows if is_local(r["current_version"], r["hash"], r["base_hash"])}
 
 
-def is_local(current: int | None, base: int | None) -> bool:
-    """A definition changed in place: its current version is not the one a vendor bundle installed
-    (a database made before versions has no current version: all it holds came from bundles)."""
-    return current is not None and current != base
+def is_local(current: int | None, current_hash: str, base_hash: str | None) -> bool:
+    """A definition changed in place: its content is not its vendor base's (a database made before
+    versions has no current version: all it holds came from bundles)."""
+    return current is not None and current_hash != base_hash
 
 
 def read_version(runtime, app: str, kind: str, name: str, version: int) -> dict[str, Any]:

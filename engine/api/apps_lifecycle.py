@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Request
 from starlette.concurrency import run_in_threadpool
 
-from ..definition_store import is_local
+from ..definition_store import local_changes
 from ..errors import JimuError, ValidationFailed, msg
 from ..identity.actor import Actor
 from ..identity.event_log import log_event
@@ -43,16 +43,13 @@ def _refused(rt: Runtime, request: Request, actor: Actor, target: str | None, st
 
 @router.get("/api/v1/admin/apps", summary="Installed apps, their versions and local changes / 已安装的应用")
 def installed_apps(rt: Runtime = Depends(get_runtime), _a: Actor = Depends(admin)) -> Any:
-    a, d = rt.db.core["app"], rt.db.core["definition"]
+    a = rt.db.core["app"]
     with rt.connect() as c:
-        local: dict[str, list[dict]] = {}
-        for r in c.execute(sa.select(d.c.app, d.c.kind, d.c.name, d.c.current_version, d.c.base_version)
-                           .order_by(d.c.app, d.c.kind, d.c.name)):
-            if is_local(r.current_version, r.base_version):
-                local.setdefault(r.app, []).append({"kind": r.kind, "name": r.name, "version": r.current_version,
-                                                    "base_version": r.base_version})
-        items = [{**dict(r), "local_changes": local.get(r["name"], [])}
-                 for r in c.execute(sa.select(a).order_by(a.c.name)).mappings()]
+        items = [dict(r) for r in c.execute(sa.select(a).order_by(a.c.name)).mappings()]
+        for item in items:
+            local = local_changes(rt, c, item["name"])
+            item["local_changes"] = [{"kind": k, "name": n, "version": r["current_version"],
+                                      "base_version": r["base_version"]} for (k, n), r in sorted(local.items())]
     return JimuJSONResponse({"items": items, "total": len(items)})
 
 

@@ -1,14 +1,15 @@
 """Local changes: definitions edited in place (``PUT /api/v1/apps/{app}/definitions/{kind}/{name}``)
 rather than shipped by the vendor's bundle, and what an install of a bundle does with them.
 
-A definition is changed locally when its current version is not its vendor base (``base_version``,
-engine/definition_store.py). Installing a bundle over the app never overwrites one silently: the
-install applies the bundle everywhere else and keeps the local body in place of the bundle's, checked
-as a whole app first (the same checks as ``jimu check``); if the app with the local body kept does not
-check, the install stops and nothing is applied. ``overwrite_local`` (``--overwrite-local``) applies
-the bundle's version anyway. The base is left where it was, so a three-way merge (base, local, new
-vendor version) can come later. A local edit itself is an install too: the app's stored documents with
-one replaced, checked and applied through ``install_bundle`` with origin ``local``.
+A definition is changed locally when its content is not that of its vendor base (``base_version``,
+engine/definition_store.py); a local edit undone is the vendor's again. Installing a bundle over the
+app never overwrites one silently: the install applies the bundle everywhere else and keeps the local
+body in place of the bundle's, checked as a whole app first (the same checks as ``jimu check``); if
+the app with the local body kept does not check, the install stops and nothing is applied.
+``overwrite_local`` (``--overwrite-local``) applies the bundle's version anyway. The base is left
+where it was, so a three-way merge (base, local, new vendor version) can come later. A local edit
+itself is an install too: the app's stored documents with one replaced, checked and applied through
+``install_bundle`` with origin ``local``.
 """
 from __future__ import annotations
 

@@ -39,7 +39,7 @@ def core_metadata() -> tuple[sa.MetaData, dict[str, sa.Table]]:
         sa.Column("physical", JSON),  # table and column names chosen at install, kept across upgrades
         # the row of jimu_definition_version this one is (None in a database made before versions)
         sa.Column("current_version", sa.Integer()),
-        # the last version installed from a vendor bundle: current_version != base_version is a local
+        # the last version installed from a vendor bundle: a current body other than its body is a local
         # change, which an install keeps (engine/lifecycle/local_changes.py); a database made before this
         # column takes its current versions as the base (they all came from bundles)
         sa.Column("base_version", sa.Integer(), info={"after_add": _bases_are_current}),

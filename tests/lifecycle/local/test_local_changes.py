@@ -90,6 +90,17 @@ def test_a_local_edit_is_a_new_local_version_over_the_same_base(rt):
     assert {(x["kind"], x["name"]) for x in list_versions(rt, "helpdesk") if x["version"] > 1} == {("roles", "roles")}
 
 
+def test_a_local_edit_undone_is_the_vendors_again(rt, tmp_path):
+    vendor_roles = copy.deepcopy(rt.app("helpdesk").documents["roles"])
+    edit_definition(rt, "helpdesk", "roles", "roles", local_roles(rt))
+    edit_definition(rt, "helpdesk", "roles", "roles", vendor_roles)  # version 3, the base's content
+    assert list(versions(rt, "roles", "roles")) == [3, 2, 1]
+    v2 = bundle_copy(tmp_path, lambda d: d["roles.yaml"]["roles"]["agent"]["label"].update(en="Agent v2"))
+    res = install_bundle(rt, v2, upgrade=True)
+    assert res.kept_local == [] and res.versions == [("roles", "roles", 4)]
+    assert rt.app("helpdesk").documents["roles"]["roles"]["agent"]["label"]["en"] == "Agent v2"
+
+
 def test_a_manifest_edit_is_local_too(rt):
     app = dict(rt.app("helpdesk").documents["app"], label={"zh": "我们的服务台", "en": "Our help desk"})
     edit_definition(rt, "helpdesk", "app", "helpdesk", app)
