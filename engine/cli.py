@@ -14,7 +14,7 @@ import sys
 
 from . import __version__
 
-BUILT_IN = frozenset({"check", "install", "plan", "uninstall", "serve", "worker", "eval", "users"})
+BUILT_IN = frozenset({"check", "install", "plan", "uninstall", "export", "revert", "serve", "worker", "eval", "users"})
 
 
 def _parser(engine_commands: dict | None = None) -> argparse.ArgumentParser:
@@ -51,6 +51,19 @@ def _parser(engine_commands: dict | None = None) -> argparse.ArgumentParser:
     un.add_argument("--db", help="database URL (default: $JIMU_DATABASE_URL or sqlite:///./data/jimu.db)")
     un.add_argument("--drop-data", action="store_true", help="also drop its tables and its rows in platform "
                     "tables (without it the tables are kept and reported) / 同时删除数据表与相关数据")
+
+    ex = sub.add_parser("export", help="write an installed app as a bundle / 导出已安装的应用")
+    ex.add_argument("app")
+    ex.add_argument("--out", required=True, help="an empty or new folder, or a new FILE.zip")
+    ex.add_argument("--db", help="database URL (default: $JIMU_DATABASE_URL or sqlite:///./data/jimu.db)")
+    ex.add_argument("--with-data", action="store_true", help="also its records, files and the people they name "
+                    "(installs only where the app holds nothing) / 同时导出记录、附件及相关人员")
+
+    rv = sub.add_parser("revert", help="put an app's definitions back as at an earlier version / 回退到旧版本定义")
+    rv.add_argument("app")
+    rv.add_argument("version", help="an app version stored in its history (see the versions API)")
+    rv.add_argument("--db", help="database URL (default: $JIMU_DATABASE_URL or sqlite:///./data/jimu.db)")
+    rv.add_argument("--dry-run", action="store_true", help="print the plan only / 只显示计划")
 
     s = sub.add_parser("serve", help="serve the API and web pages / 启动服务")
     s.add_argument("--db", help="database URL")
@@ -121,6 +134,10 @@ def main(argv: list[str] | None = None) -> int:
         return plan_main(args.path, args.db, args.json, overwrite_local=args.overwrite_local)
     if args.command == "uninstall":
         return _uninstall(args)
+    if args.command in ("export", "revert"):
+        from .lifecycle.export_cli import export_main, revert_main
+
+        return (export_main if args.command == "export" else revert_main)(args)
     if args.command == "serve":
         return _serve(args)
     if args.command == "worker":

@@ -17,6 +17,7 @@ from .bundle.checker import check_bundle
 from .compiled import CompiledApp, compile_app
 from .definition_store import store_definitions, stored_hashes
 from .errors import JimuError, msg
+from .lifecycle.data_restore import bundle_data, refuse_installed, restore_data
 from .lifecycle.kept_tables import kept_tables
 from .lifecycle.local_changes import keep_local_changes
 from .seed import load_seed
@@ -62,6 +63,7 @@ def install_bundle(runtime, path: str | os.PathLike | bytes, *, demo: bool = Fal
     (engine/lifecycle/local_changes.py) unless ``overwrite_local``."""
     src = check_bundle(path, runtime.field_types).raise_for_errors()
     src, kept_local = keep_local_changes(runtime, src, origin=origin, overwrite_local=overwrite_local)
+    data = bundle_data(path)  # the records of a `jimu export --with-data`, or None
     compiled = compile_app(src.app, [d for _, d in src.entities], src.roles, runtime.field_types,
                            src.definitions)
     apps = runtime.db.core["app"]
@@ -69,6 +71,8 @@ def install_bundle(runtime, path: str | os.PathLike | bytes, *, demo: bool = Fal
         existing = c.execute(sa.select(apps.c.version, apps.c.hash).where(apps.c.name == compiled.name)).first()
         installed = {r.name: r.version for r in c.execute(sa.select(apps.c.name, apps.c.version))}
     _check_depends(compiled, installed)
+    if existing is not None and data is not None:
+        raise refuse_installed(compiled.name)
     if existing is not None:
         if existing.hash == compiled.hash or if_missing:
             return InstallResult(runtime.app(compiled.name) if compiled.name in runtime.apps else compiled,
@@ -82,15 +86,20 @@ def install_bundle(runtime, path: str | os.PathLike | bytes, *, demo: bool = Fal
             f"{compiled.name} is already installed (version {existing.version}); upgrading an app that holds "
             "data is not supported yet"), status=409)
     inst = runtime.add_app(compiled)
+    undo = None
     try:
         with runtime.transaction() as conn:
             kept = kept_tables(conn, inst.metadata, compiled.name)  # left by `jimu uninstall` (no --drop-data)
             inst.metadata.create_all(conn)
             versions = store_definitions(runtime, compiled, conn, actor_id=actor_id, origin=origin)
-            # re-attached tables hold the app's records: seeds are not loaded over them
-            counts = {} if kept else load_seed(runtime, compiled, src.seeds, conn, demo)
+            if data is not None:  # a restore, in place of the seeds (refused over kept rows)
+                counts, undo = restore_data(runtime, compiled.name, data, conn)
+            else:  # re-attached tables hold the app's records: seeds are not loaded over them
+                counts = {} if kept else load_seed(runtime, compiled, src.seeds, conn, demo)
     except Exception:
         runtime.apps.pop(compiled.name, None)
+        if undo is not None:
+            undo()  # the files it wrote: bytes on disk do not roll back
         raise
     return InstallResult(compiled, "installed", counts, versions, kept)
 

@@ -26,6 +26,17 @@ engine module named here offers any of these hooks, looked up by name when a run
     drop_app_data(runtime, conn, app) -> callable | None
                                   ``jimu uninstall --drop-data``, in its transaction before the app's
                                   platform rows go; the callable runs after commit (files on disk)
+<<<<<<< HEAD
+    follow_renames(runtime, conn, app, entities, fields) -> {table: rows updated}
+                                  an upgrade renamed entities (old -> new) or fields (new entity ->
+                                  {old -> new}, "lines.qty" for sub-table columns): rewrite the
+                                  engine's own rows keyed by those names, in the upgrade's transaction
+=======
+    app_data_tables() -> [lifecycle.data_tables.DataTable]
+                                  the engine's platform tables holding an app's rows (``app``
+                                  column) that ``jimu export --with-data`` carries: which columns name
+                                  people, whether ids are kept, the bytes on disk a row stands for
+>>>>>>> life/export
 
 Like a framework's list of installed apps: the composition lives in one place, in data.
 """

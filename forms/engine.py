@@ -83,6 +83,23 @@ def drop_app_data(runtime, conn, app):
     return (lambda: [step() for step in steps]) if steps else None
 
 
+def follow_renames(runtime, conn, app, entities, fields) -> dict:
+    """An upgrade's renames through the form engine's tables (engine/plugins.py hook): forms/renames.py."""
+    from .renames import follow_renames as follow
+
+    return follow(runtime, conn, app, entities, fields)
+
+
+def app_data_tables() -> list:
+    """Each part's platform tables holding an app's data, for ``jimu export --with-data``."""
+    out: list = []
+    for part in _parts():
+        hook = getattr(part, "app_data_tables", None)
+        if hook is not None:
+            out.extend(hook())
+    return out
+
+
 def register(runtime) -> None:
     for part in _parts():
         hook = getattr(part, "register", None)

@@ -134,6 +134,13 @@ def add_tables(md: sa.MetaData) -> dict:
     )}
 
 
+def app_data_tables():
+    """``jimu export --with-data``: when each record entered and left its states."""
+    from engine.lifecycle.data_tables import DataTable
+
+    return [DataTable("jimu_state_entry", {"entered_by": "user"})]
+
+
 def check_app(app, field_types) -> list:
     """Transitions and requirements name real options and fields, and only on a select."""
     out = []

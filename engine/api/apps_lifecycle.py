@@ -157,3 +157,32 @@ async def edit(app: str, kind: str, name: str, request: Request, rt: Runtime = D
                             {"status": result.status, "version": version})
     return JimuJSONResponse({"app": app, "kind": kind, "name": name, "version": version, "origin": "local",
                              "status": result.status})
+
+
+@router.post("/api/v1/apps/{app}/revert", summary="Put an app's definitions back as at a version / 回退到某版本",
+             openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": {
+                 "type": "object", "properties": {"version": {"type": "string"}, "dry_run": {"type": "boolean"}},
+                 "required": ["version"]}}}}})
+async def revert(app: str, request: Request, rt: Runtime = Depends(get_runtime), a: Actor = Depends(admin)) -> Any:
+    """``jimu revert APP VERSION`` (engine/lifecycle/revert.py): new versions of origin ``revert`` through
+    the ordinary upgrade path, local changes included; ``dry_run`` answers the plan only."""
+    from ..lifecycle.revert import revert_app
+
+    body = await json_body(request)
+    if not isinstance(body, dict) or not isinstance(body.get("version"), str) or \
+            not isinstance(body.get("dry_run", False), bool) or set(body) - {"version", "dry_run"}:
+        raise ValidationFailed("request.E004", msg("应为 {version: 文本, dry_run: true/false}",
+                                                   "expected {version: text, dry_run: true/false}"),
+                               [{"path": "version", "message": msg("必填，文本", "required, text")}])
+    try:
+        done = await run_in_threadpool(lambda: revert_app(rt, app, body["version"], dry_run=body.get("dry_run", False),
+                                                          actor_id=a.user_id))
+    except JimuError as e:
+        await run_in_threadpool(_refused, rt, request, a, app, "revert", e)
+        raise
+    result = done.install
+    return JimuJSONResponse({"app": app, "to": body["version"], "plan": done.plan.to_dict(),
+                             "status": result.status if result is not None else "planned",
+                             "versions": [{"kind": k, "name": n, "version": v} for k, n, v in
+                                          (result.versions if result is not None else ())],
+                             "summary": done.summary()})

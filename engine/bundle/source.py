@@ -23,7 +23,8 @@ from .errors import BundleError, BundleInvalid, PathPart, problem
 from .safe_zip import ZipLimits, read_zip
 
 DEFINITION_SUFFIXES = (".yaml", ".yml", ".json")
-FUTURE_FOLDERS = RESERVED_FOLDERS | {"seed"}  # kept for callers; engine.kinds names them
+FUTURE_FOLDERS = RESERVED_FOLDERS | {"seed", "data"}  # kept for callers; data/: `jimu export --with-data`
+_SKIPPED = RESERVED_FOLDERS | {"data"}  # not walked: data/ holds records and files, which install reads itself
 _SINGLE_FILES: dict[Kind, tuple[str, ...]] = {
     "app": tuple("app" + s for s in DEFINITION_SUFFIXES),
     "roles": tuple("roles" + s for s in DEFINITION_SUFFIXES),
@@ -132,7 +133,7 @@ def _folder_names(root: Path, declared: set[str]) -> list[str]:
         prefix = "" if rel == "." else rel + "/"
         # folders of engines still to come are not read (a declared one is); hidden folders are nobody's
         dirs[:] = sorted(d for d in dirs
-                         if not d.startswith(".") and not (prefix == "" and d in RESERVED_FOLDERS - declared))
+                         if not d.startswith(".") and not (prefix == "" and d in _SKIPPED - declared))
         names.extend(prefix + f for f in sorted(files) if not f.startswith("."))
     return names
 

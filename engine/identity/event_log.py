@@ -11,7 +11,7 @@ import sqlalchemy as sa
 KINDS = ("signin", "signin_failed", "signout", "token_created", "token_revoked", "token_used", "user_created",
          "user_changed", "password_changed", "role_assigned", "role_removed", "department_changed",
          "handover", "admin_bypass", "export", "print", "calendar_changed", "event_chain_stopped",
-         "app_uninstalled")
+         "app_uninstalled", "app_reverted")
 # the app lifecycle API (engine/api/apps_lifecycle.py): each step of a bundle upload and local edits
 KINDS += ("bundle_uploaded", "bundle_planned", "bundle_applied", "bundle_refused", "definition_edited")
 

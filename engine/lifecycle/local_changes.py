@@ -14,94 +14,38 @@ itself is an install too: the app's stored documents with one replaced, checked 
 from __future__ import annotations
 
 import copy
-import io
 import json
-import re
-import zipfile
-from decimal import Decimal
 from typing import Any
 
 from ..definition_store import VENDOR_ORIGINS, local_changes
 from ..errors import JimuError, msg
 
 
-def documents_zip(docs: dict[str, Any], seeds: list | tuple = ()) -> bytes:
+def documents_zip(runtime, docs: dict[str, Any], seeds: list | tuple = ()) -> bytes:
     """An app's documents ({"app", "roles", "entities", "definitions"}, as CompiledApp.documents holds
-    them) as the bytes of a bundle .zip of JSON files, so the bundle checker and the installer read
-    them as they read any bundle. ``seeds`` are parsed seed Documents to put beside them."""
-    import simplejson  # writes a Decimal as the number it is (the standard library cannot)
+    them) as the bytes of a bundle .zip, written as ``jimu export`` writes them (engine/lifecycle/export.py:
+    a decimal the database keeps as text is a number again), so the bundle checker and the installer
+    read them as they read any bundle. ``seeds`` are parsed seed Documents to put beside them."""
+    from .export import definition_files
+    from .export_yaml import dump_yaml
+    from .export_zip import zip_bytes
 
-    files = {name: body for name, (_kind, _name, body) in _files(docs).items()}
+    bodies: dict[tuple[str, str], Any] = {("app", docs["app"].get("app")): docs["app"],
+                                          ("roles", "roles"): docs.get("roles")}
+    bodies.update({("entity", n): b for n, b in (docs.get("entities") or {}).items()})
+    bodies.update({(k, n): b for k, named in (docs.get("definitions") or {}).items() for n, b in named.items()})
+    files = {name: text.encode("utf-8") for name, text in definition_files(runtime, bodies).items()}
     for doc in seeds:
-        files["seed/" + doc.name.split("/", 1)[-1].rsplit(".", 1)[0] + ".json"] = doc.data
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
-        for name, body in files.items():
-            z.writestr(name, simplejson.dumps(body, use_decimal=True, ensure_ascii=False, default=str))
-    return out.getvalue()
+        files[doc.name] = dump_yaml(doc.data).encode("utf-8")
+    return zip_bytes(files)
 
 
-def _files(docs: dict[str, Any]) -> dict[str, tuple[str, str, Any]]:
-    """file name in the bundle -> (kind, name, body)."""
-    from ..kinds import declared_kinds
-
-    folders = {k: s.folder for k, s in declared_kinds().items()}
-    files = {"app.json": ("app", docs["app"].get("app"), docs["app"])}
-    if docs.get("roles") is not None:
-        files["roles.json"] = ("roles", "roles", docs["roles"])
-    for name, body in (docs.get("entities") or {}).items():
-        files[f"entities/{name}.json"] = ("entity", name, body)
-    for kind, named in (docs.get("definitions") or {}).items():
-        for name, body in named.items():
-            files[f"{folders.get(kind, kind)}/{name}.json"] = (kind, name, body)
-    return files
-
-
-def check_documents(docs: dict[str, Any], field_types, seeds: list | tuple = ()):
-    """``(CheckResult, zip bytes)``: ``docs`` checked as ``jimu check`` checks a bundle. The database
-    keeps a decimal (``0.13`` in YAML) as its text, which is what the runtime compiles; where the schema
-    wants a number in its place, the number is put back (in ``docs``) and the documents checked again."""
+def check_documents(runtime, docs: dict[str, Any], seeds: list | tuple = ()):
+    """``(CheckResult, zip bytes)``: ``docs`` checked as ``jimu check`` checks a bundle."""
     from ..bundle.checker import check_bundle
 
-    data = documents_zip(docs, seeds)
-    result = check_bundle(data, field_types)
-    if _decimals_back(docs, result.errors):
-        data = documents_zip(docs, seeds)
-        result = check_bundle(data, field_types)
-    return result, data
-
-
-_DECIMAL = re.compile(r"^-?\d+(\.\d+)?([eE][-+]?\d+)?$")
-
-
-def _decimals_back(docs: dict[str, Any], errors) -> bool:
-    """Turn the decimal texts the checker wanted as numbers (bundle.E032 at a string) back into numbers."""
-    from ..bundle.errors import json_path
-
-    wanted: dict[str, set[str]] = {}
-    for e in errors:
-        if e.code == "bundle.E032" and "string" in e.message.get("en", ""):
-            wanted.setdefault(e.file, set()).add(e.path)
-    fixed = False
-    files = _files(docs)
-
-    def walk(node: Any, parts: tuple, paths: set[str]) -> Any:
-        nonlocal fixed
-        if isinstance(node, dict):
-            for k, v in node.items():
-                node[k] = walk(v, (*parts, k), paths)
-        elif isinstance(node, list):
-            for i, v in enumerate(node):
-                node[i] = walk(v, (*parts, i), paths)
-        elif isinstance(node, str) and _DECIMAL.match(node) and json_path(parts) in paths:
-            fixed = True
-            return Decimal(node)
-        return node
-
-    for file, paths in wanted.items():
-        if file in files:
-            walk(files[file][2], (), paths)
-    return fixed
+    data = documents_zip(runtime, docs, seeds)
+    return check_bundle(data, runtime.field_types), data
 
 
 def source_documents(src) -> dict[str, Any]:
@@ -167,7 +111,7 @@ def keep_local_changes(runtime, src, *, origin: str = "bundle", overwrite_local:
         if kind == "app":  # the vendor's version number and dependencies move on whatever was edited
             body = {**body, **{k: docs["app"][k] for k in ("version", "depends") if k in docs["app"]}}
         set_body(docs, kind, name, body)
-    checked, _zip = check_documents(docs, runtime.field_types, src.seeds)
+    checked, _zip = check_documents(runtime, docs, src.seeds)
     kept = sorted(keep)
     if checked.errors or checked.source is None:
         names = ", ".join(f"{k} {n}" for k, n in kept)
@@ -195,7 +139,7 @@ def edit_definition(runtime, app: str, kind: str, name: str, body: Any, *, actor
     docs = json.loads(json.dumps(compiled.documents, default=str))
     _check_names(app, kind, name, body)
     set_body(docs, kind, name, body)
-    checked, data = check_documents(docs, runtime.field_types)
+    checked, data = check_documents(runtime, docs)
     checked.raise_for_errors()
     return install_bundle(runtime, data, upgrade=True, origin="local", actor_id=actor_id)
 

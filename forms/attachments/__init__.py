@@ -30,6 +30,17 @@ def drop_app_data(runtime, conn, app: str):
     return lambda: [store.remove(i) for i in ids]
 
 
+def app_data_tables():
+    """``jimu export --with-data``: the app's file rows keep their ids (records hold them), and their
+    bytes travel with them."""
+    from engine.lifecycle.data_tables import DataTable
+
+    from .storage import FileStore
+
+    return [DataTable("jimu_file", {"uploaded_by": "user"}, keep_ids=True,
+                      file_path=lambda runtime, row: FileStore.of(runtime).path(row["id"]))]
+
+
 def register(runtime) -> None:
     from . import handlers
     from .api import router
@@ -40,4 +51,4 @@ def register(runtime) -> None:
     runtime.background_steps.append(UnboundFileCleanup())
 
 
-__all__ = ["add_field_types", "add_tables", "drop_app_data", "register"]
+__all__ = ["add_field_types", "add_tables", "app_data_tables", "drop_app_data", "register"]

@@ -69,6 +69,13 @@ def add_tables(metadata: sa.MetaData) -> dict[str, sa.Table]:
     return counter.add_tables(metadata)
 
 
+def app_data_tables():
+    """``jimu export --with-data``: the counters go with the records, so the next number follows on."""
+    from engine.lifecycle.data_tables import DataTable
+
+    return [DataTable("jimu_counter")]
+
+
 def check_app(app, field_types) -> list:
     """An autonumber numbers records: in a sub-table's rows nothing would give it a number."""
     out = []

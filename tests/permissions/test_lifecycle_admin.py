@@ -14,7 +14,7 @@ from engine.api.apps_lifecycle import router
 ROUTES = sorted((method, route.path) for route in router.routes for method in route.methods)
 EXPECTED = {("GET", "/api/v1/admin/apps"), ("POST", "/api/v1/admin/bundles"),
             ("GET", "/api/v1/admin/bundles/{upload_id}/plan"), ("POST", "/api/v1/admin/bundles/{upload_id}/apply"),
-            ("PUT", "/api/v1/apps/{app}/definitions/{kind}/{name}")}
+            ("PUT", "/api/v1/apps/{app}/definitions/{kind}/{name}"), ("POST", "/api/v1/apps/{app}/revert")}
 
 
 def concrete(path: str) -> str:

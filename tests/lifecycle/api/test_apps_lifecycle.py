@@ -263,3 +263,27 @@ def test_an_expired_upload_is_gone(rt, client, tmp_path, monkeypatch):
     assert up["plan"]["action"] == "unchanged"
     monkeypatch.setattr(uploads, "TTL", -1)
     assert boss.get(f"/api/v1/admin/bundles/{up['id']}/plan").status_code == 404
+
+
+def test_revert_through_the_api(rt, client, tmp_path):
+    boss = client("boss")
+    v2 = variant(tmp_path, lambda d: (d["checklists/closing.yaml"]["title"].update(en="Closing v2"),
+                                      d["app.yaml"].update(version="1.1.0")))
+    up = boss.post("/api/v1/admin/bundles", content=zipped(v2), headers=ZIP).json()
+    assert boss.post(f"/api/v1/admin/bundles/{up['id']}/apply").json()["status"] == "upgraded"
+    assert boss.post("/api/v1/apps/helpdesk/revert", json={"version": 1}).status_code == 422
+    dry = boss.post("/api/v1/apps/helpdesk/revert", json={"version": "1.0.0", "dry_run": True})
+    assert dry.status_code == 200 and dry.json()["status"] == "planned"
+    assert {i["kind"] for i in dry.json()["plan"]["items"]} == {"app", "checklist"}
+    assert rt.app("helpdesk").version == "1.1.0"
+    done = boss.post("/api/v1/apps/helpdesk/revert", json={"version": "1.0.0"})
+    assert done.status_code == 200, done.text
+    assert rt.app("helpdesk").version == "1.0.0"
+    assert rt.app("helpdesk").documents["definitions"]["checklist"]["closing"]["title"]["en"] == "Closing"
+    items = boss.get("/api/v1/apps/helpdesk/versions").json()["items"]
+    origins = {(v["kind"], v["version"]): v["origin"] for v in items}
+    assert origins[("checklist", 3)] == "revert" and origins[("checklist", 2)] == "upload"
+    # reverted past the vendor's latest: a later install of that bundle keeps the revert, and says so
+    apps = boss.get("/api/v1/admin/apps").json()["items"][0]
+    assert {(c["kind"], c["name"]) for c in apps["local_changes"]} >= {("checklist", "closing")}
+    assert boss.post("/api/v1/apps/nope/revert", json={"version": "1.0.0"}).status_code == 404

@@ -114,7 +114,7 @@ def test_a_bad_local_edit_is_refused_with_its_path_and_changes_nothing(rt):
     with pytest.raises(BundleInvalid) as e:
         edit_definition(rt, "helpdesk", "roles", "roles", roles)
     assert e.value.status == 422
-    assert any(d.get("file") == "roles.json" and "nowhere" in d.get("path", "") for d in e.value.details)
+    assert any(d.get("file") == "roles.yaml" and "nowhere" in d.get("path", "") for d in e.value.details)
     with pytest.raises(JimuError) as named:  # the body must name what the URL names
         edit_definition(rt, "helpdesk", "entity", "client", {**rt.app("helpdesk").documents["entities"]["memo"]})
     assert named.value.status == 422

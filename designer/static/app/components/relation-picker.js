@@ -1,8 +1,9 @@
 // Choose related records by searching their titles: GET /records/{app}/{entity}/picker?q= (the
 // records the user may read). v-model is [{id, title}] (multiple) or {id, title} | null.
 import { api } from '../api.js';
+import { FORM } from '../form/form-model.js';
 
-const { ref, watch, computed } = Vue;
+const { ref, watch, computed, inject } = Vue;
 
 export default {
   name: 'RelationPicker',
@@ -17,6 +18,8 @@ export default {
   },
   emits: ['update:modelValue'],
   setup(props, { emit }) {
+    const form = inject(FORM, null); // none in a list's filter bar
+    const waiting = computed(() => !!(form && form.waiting()));
     const found = ref([]);
     const loading = ref(false);
     const chosen = computed(() => (props.multiple ? (props.modelValue || []) : (props.modelValue ? [props.modelValue] : [])));
@@ -58,10 +61,14 @@ export default {
     }, { immediate: true });
     // the form state may bring the field's filter after the list was opened (a new sub-table row):
     // what is on show must never be more than the filter admits
-    watch(() => [props.field, JSON.stringify(props.filter || null)], () => { if (open) search(lastQ); });
+    watch(() => [props.field, JSON.stringify(props.filter || null)], () => { if (open && !waiting.value) search(lastQ); });
+    // opened while the form state is on its way: show loading, search once its filter is known
+    watch(waiting, (w) => { if (!w && open) search(lastQ); });
     function opened(v) {
       open = v;
-      if (v) search('');
+      if (!v) { lastQ = ''; return; } // the select clears what was typed when it closes
+      if (waiting.value) loading.value = true;
+      else search(lastQ);
     }
     return { ids, shown, loading, search, opened };
   },

@@ -182,8 +182,14 @@ export function createForm({ app, entity, meta, creating, readonly, onEdit }) {
     });
   }
 
+  // an answer is on its way (the form state's busy flag): a picker waits for it, or it could offer
+  // records the filter that answer brings would leave out (a new sub-table row has no filter yet)
+  let busy = null;
+  const follow = (ref) => { busy = ref; };
+  const waiting = () => !!(busy && busy.value);
+
   return {
     state, fields, byName, load, values, patch, set, setCell, addRow, removeRow, moveRow, answer,
-    errorsAt, cellErrors, rowErrors, flag, cellFlag, isLocked, strayErrors,
+    errorsAt, cellErrors, rowErrors, flag, cellFlag, isLocked, strayErrors, follow, waiting,
   };
 }

@@ -58,6 +58,7 @@ export default {
         }
       },
     });
+    form.follow(live.busy);
     if (mayWrite) live.now();
 
     // leaving with changes not saved asks first (a save that opens the new record does not)
