@@ -124,6 +124,25 @@ def keep_local_changes(runtime, src, *, origin: str = "bundle", overwrite_local:
     return BundleSource(src.origin, checked.source.documents, src.problems), kept
 
 
+def mark_kept_local(runtime, src, items: list, overwrite_local: bool = False):
+    """For a plan: the bundle with the app's local changes kept, as the install will take it, and the
+    kept (kind, name) pairs; the plan ``items`` of those definitions are marked ``local_change_kept``.
+    When keeping them does not check the install will refuse (install.E010): the bundle as it is."""
+    kept = sorted(kept_local(runtime, src, overwrite_local=overwrite_local))
+    if not kept:
+        return src, []
+    for i in items:
+        key = {"app": ("app", i.name), "role": ("roles", "roles"), "grant": ("roles", "roles")}.get(i.kind) or \
+            (("entity", i.name.split(".")[0]) if i.kind in ("entity", "field", "print_template") else (i.kind, i.name))
+        if key in kept:
+            i.details["local_change_kept"] = True
+    try:
+        src, _ = keep_local_changes(runtime, src, overwrite_local=overwrite_local)
+    except JimuError:
+        pass
+    return src, kept
+
+
 def edit_definition(runtime, app: str, kind: str, name: str, body: Any, *, actor_id: int | None = None):
     """Replace one definition of an installed app with ``body``: the app's stored documents with it
     replaced are checked as ``jimu check`` checks a bundle (BundleInvalid, 422, with every problem and

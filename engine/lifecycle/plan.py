@@ -59,6 +59,7 @@ def plan_bundle(runtime, path: str | os.PathLike | bytes, *, overwrite_local: bo
     marked ``local_change_kept`` and the schema is planned with them kept (local_changes.py)."""
     from ..bundle.checker import check_bundle
     from ..compiled import compile_app
+    from .local_changes import mark_kept_local
     from .schema_plan import schema_changes
 
     src = check_bundle(path, runtime.field_types).raise_for_errors()
@@ -68,7 +69,7 @@ def plan_bundle(runtime, path: str | os.PathLike | bytes, *, overwrite_local: bo
     inst = runtime.apps.get(name)
     old_docs = _as_stored(dict(inst.compiled.documents)) if inst is not None else {}
     items = definition_changes(old_docs, new_docs)
-    src, kept = _keep_local(runtime, src, items, overwrite_local)
+    src, kept = mark_kept_local(runtime, src, items, overwrite_local)  # local_changes.py
     compiled = compile_app(src.app, [d for _, d in src.entities], src.roles, runtime.field_types,
                            src.definitions)
     schema = schema_changes(runtime, inst, compiled, items)
@@ -79,28 +80,6 @@ def plan_bundle(runtime, path: str | os.PathLike | bytes, *, overwrite_local: bo
         action = "upgrade" if applied or schema else "unchanged"
     return Plan(name, action, (old_docs.get("app") or {}).get("version"), str(src.app.get("version")),
                 items, schema, [{"kind": k, "name": n} for k, n in kept])
-
-
-def _keep_local(runtime, src, items: list[PlanItem], overwrite_local: bool):
-    """The bundle with the app's local changes kept, as the install will take it, and the kept
-    (kind, name) pairs; the items of those definitions are marked. When keeping them does not check
-    the install will refuse (install.E010): the plan shows the bundle as it is."""
-    from ..errors import JimuError
-    from .local_changes import keep_local_changes, kept_local
-
-    kept = sorted(kept_local(runtime, src, overwrite_local=overwrite_local))
-    if not kept:
-        return src, []
-    for i in items:
-        key = {"app": ("app", i.name), "role": ("roles", "roles"), "grant": ("roles", "roles")}.get(i.kind) or \
-            (("entity", i.name.split(".")[0]) if i.kind in ("entity", "field", "print_template") else (i.kind, i.name))
-        if key in kept:
-            i.details["local_change_kept"] = True
-    try:
-        src, _ = keep_local_changes(runtime, src, overwrite_local=overwrite_local)
-    except JimuError:
-        pass
-    return src, kept
 
 
 def _as_stored(docs: dict) -> dict:
