@@ -14,7 +14,8 @@ import sys
 
 from . import __version__
 
-BUILT_IN = frozenset({"check", "install", "plan", "uninstall", "export", "revert", "serve", "worker", "eval", "users"})
+BUILT_IN = frozenset({"check", "install", "plan", "uninstall", "backups", "export", "revert", "serve", "worker",
+                      "eval", "users"})
 
 
 def _parser(engine_commands: dict | None = None) -> argparse.ArgumentParser:
@@ -32,12 +33,24 @@ def _parser(engine_commands: dict | None = None) -> argparse.ArgumentParser:
     i.add_argument("--demo", action="store_true", help="also load the bundle's demo data")
     i.add_argument("--if-missing", action="store_true",
                    help="do nothing (and succeed) when the app is already installed")
-    i.add_argument("--upgrade", action="store_true", help="store new versions of an installed app's changed "
-                   "definitions (not entities yet) / 更新已安装应用中有变化的定义")
+    i.add_argument("--upgrade", action="store_true", help="upgrade an installed app (the default; kept for "
+                   "scripts) / 升级已安装的应用（默认）")
+    i.add_argument("--allow-data-loss", action="store_true", help="let an upgrade drop fields or entities holding "
+                   "data and blank removed select options (the data is kept in a backup table) / 允许删除有数据的字段")
+    i.add_argument("--fill", action="append", default=[], metavar="ENTITY.FIELD=VALUE",
+                   help="what old rows get where a value does not convert or a field became required "
+                   "(VALUE 'blank' leaves it empty) / 无法转换或新必填字段的填充值")
+    i.add_argument("--map-option", action="append", default=[], metavar="ENTITY.FIELD:OLD=NEW",
+                   help="give rows holding a removed select option another option / 已删除选项改为新选项")
+
+    bk = sub.add_parser("backups", help="list or purge data an upgrade kept / 升级保留的备份数据")
+    bk.add_argument("app", nargs="?")
+    bk.add_argument("--db", help="database URL (default: $JIMU_DATABASE_URL or sqlite:///./data/jimu.db)")
+    bk.add_argument("--purge", type=int, metavar="ID", help="drop backup ID and its table / 删除备份")
     i.add_argument("--overwrite-local", action="store_true", help="apply the bundle's version of definitions "
                    "changed locally (kept otherwise) / 用应用包中的版本覆盖本地修改")
-    i.add_argument("--show-plan", action="store_true", help="install, or upgrade an installed app printing the "
-                   "plan first; stop on an upgrade that loses data (make run) / 安装或升级，先显示计划")
+    i.add_argument("--show-plan", action="store_true", help="print the plan before upgrading an installed app; "
+                   "stop on an upgrade that loses data (make run) / 升级前显示计划")
 
     pl = sub.add_parser("plan", help="show what installing or upgrading a bundle would change / 安装或升级前查看变化")
     pl.add_argument("path")
@@ -134,6 +147,10 @@ def main(argv: list[str] | None = None) -> int:
         return plan_main(args.path, args.db, args.json, overwrite_local=args.overwrite_local)
     if args.command == "uninstall":
         return _uninstall(args)
+    if args.command == "backups":
+        from .lifecycle.backups import main as backups_main
+
+        return backups_main(args.app, args.purge, args.db)
     if args.command in ("export", "revert"):
         from .lifecycle.export_cli import export_main, revert_main
 
@@ -149,13 +166,19 @@ def main(argv: list[str] | None = None) -> int:
 
 def _install(args) -> int:
     from .install import install_bundle
+    from .lifecycle.migrate_values import upgrade_options
 
     if args.show_plan:
         from .lifecycle.apply import planned_install
 
         return _on_runtime(args.db, lambda rt: planned_install(rt, args))
+    try:
+        options = upgrade_options(args.allow_data_loss, args.fill, args.map_option)
+    except ValueError as e:
+        print(f"error: migrate.E006: {e}", file=sys.stderr)
+        return 2
     return _on_runtime(args.db, lambda rt: install_bundle(rt, args.path, demo=args.demo, if_missing=args.if_missing,
-                                                          upgrade=args.upgrade, overwrite_local=args.overwrite_local))
+                                                          options=options, overwrite_local=args.overwrite_local))
 
 
 def _uninstall(args) -> int:

@@ -94,8 +94,9 @@ def store_definitions(runtime, app: CompiledApp, conn: sa.Connection, *, actor_i
             values["base_version"] = number
         if before is None:
             conn.execute(d.insert().values(app=app.name, kind=kind, name=name, physical=row["physical"], **values))
-        else:  # physical names are kept across versions (only non-schema changes get here)
-            conn.execute(d.update().where(d.c.app == app.name, d.c.kind == kind, d.c.name == name).values(**values))
+        else:  # an upgrade has made the tables match the new names (a renamed field's column)
+            conn.execute(d.update().where(d.c.app == app.name, d.c.kind == kind, d.c.name == name)
+                         .values(physical=row["physical"], **values))
         stored.append((kind, name, number))
     for kind, name in set(old) - set(definition_rows(app)):
         conn.execute(d.delete().where(d.c.app == app.name, d.c.kind == kind, d.c.name == name))

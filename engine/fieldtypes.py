@@ -601,6 +601,9 @@ SELECT = FieldType(
                     "color": {"type": "string"},
                     "visible_if": {"type": "string", "minLength": 1,
                                    "description": "Offered only when this expression holds for the record."},
+                    "renamed_from": {"type": "string", "minLength": 1, "maxLength": 64,
+                                     "description": "The value this option had before: an upgrade gives "
+                                                    "the records holding it the new value."},
                 },
                 "additionalProperties": False,
             },

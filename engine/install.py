@@ -1,21 +1,22 @@
 """Installing a bundle: check, compile, then create its tables, store its definitions and load its
 seed data in ONE transaction — a failed install leaves the database as it was.
 
-Upgrading an installed app that holds data is a later step (a plan, then a migration); the stored
-definitions (documents, hashes and physical names) are what it will diff against. Until then
-``upgrade=True`` stores new versions of changed definitions that need no table change (the manifest,
-roles, the engines' kinds) and refuses a changed entity (install.E002).
+Installing a changed bundle over an installed app upgrades it (``upgrade``, the default): the plan
+applied in one transaction by engine/lifecycle/migrate.py — tables and columns changed, values
+converted, renames followed, new versions of the changed definitions stored, seeds of new entities
+loaded. What would lose or invent data is refused (install.E007) unless the options say otherwise.
 """
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlalchemy as sa
 
 from .bundle.checker import check_bundle
 from .compiled import CompiledApp, compile_app
-from .definition_store import store_definitions, stored_hashes
+from .definition_store import store_definitions
 from .errors import JimuError, msg
 from .lifecycle.data_restore import bundle_data, refuse_installed, restore_data
 from .lifecycle.kept_tables import kept_tables
@@ -31,6 +32,7 @@ class InstallResult:
     versions: list[tuple[str, str, int]] = field(default_factory=list)  # (kind, name, version) stored
     kept: list[str] = field(default_factory=list)  # tables an uninstall kept, re-attached
     kept_local: list[tuple[str, str]] = field(default_factory=list)  # (kind, name) changed locally, kept
+    migration: Any = None  # lifecycle.migrate.Migration of an upgrade
 
     def summary(self) -> str:
         if self.kept_local:
@@ -44,8 +46,13 @@ class InstallResult:
             return f"{a.name} {a.version} is already installed; nothing to do / 已安装，无需操作"
         if self.status == "upgraded":
             changed = ", ".join(f"{k} {n} v{v}" for k, n, v in self.versions)
-            return (f"updated {a.name} {a.version}: new versions of {changed}"
+            text = (f"updated {a.name} {a.version}: new versions of {changed}"
                     f" / 已更新 {a.label.get('zh', a.name)}: {changed}")
+            if self.migration is not None:
+                from .lifecycle.migrate_summary import summary_lines
+
+                text += "".join("\n  " + line for line in summary_lines(self.migration))
+            return text
         seeded = ", ".join(f"{k} {v}" for k, v in self.seeded.items()) or "none"
         if self.kept:
             seeded += f"; re-attached kept tables (seeds not loaded) / 重新使用保留的数据表: {', '.join(self.kept)}"
@@ -54,13 +61,14 @@ class InstallResult:
 
 
 def install_bundle(runtime, path: str | os.PathLike | bytes, *, demo: bool = False, if_missing: bool = False,
-                   upgrade: bool = False, actor_id: int | None = None, origin: str = "bundle",
+                   upgrade: bool = True, actor_id: int | None = None, options=None, origin: str = "bundle",
                    overwrite_local: bool = False) -> InstallResult:
     """Install the bundle at ``path``. An installed app is left alone when its hash (which covers every
-    kind) is unchanged; with ``upgrade`` its changed definitions are stored as new versions, as long as
-    no entity changed (that needs a migration: a later step refuses nothing less). ``origin`` is where
-    the versions it stores come from; definitions changed locally are kept over a vendor bundle's
-    (engine/lifecycle/local_changes.py) unless ``overwrite_local``."""
+    kind) is unchanged or with ``if_missing``; else it is upgraded (``options``: a
+    lifecycle.migrate_values.UpgradeOptions — data loss, fills, option maps), or refused with
+    ``upgrade=False`` (install.E001). ``origin`` is where the versions it stores come from; definitions
+    changed locally are kept over a vendor bundle's (engine/lifecycle/local_changes.py) unless
+    ``overwrite_local``."""
     src = check_bundle(path, runtime.field_types).raise_for_errors()
     src, kept_local = keep_local_changes(runtime, src, origin=origin, overwrite_local=overwrite_local)
     data = bundle_data(path)  # the records of a `jimu export --with-data`, or None
@@ -78,13 +86,13 @@ def install_bundle(runtime, path: str | os.PathLike | bytes, *, demo: bool = Fal
             return InstallResult(runtime.app(compiled.name) if compiled.name in runtime.apps else compiled,
                                  "unchanged", kept_local=kept_local)
         if upgrade:
-            result = _store_new_versions(runtime, compiled, actor_id, origin, kept_local)
+            result = _upgrade(runtime, src, compiled, options, actor_id, origin, kept_local)
             result.kept_local = kept_local
             return result
         raise JimuError("install.E001", msg(
-            f"{compiled.name} 已安装 (版本 {existing.version})；升级已有数据的应用尚未支持",
-            f"{compiled.name} is already installed (version {existing.version}); upgrading an app that holds "
-            "data is not supported yet"), status=409)
+            f"{compiled.name} 已安装 (版本 {existing.version})；未要求升级",
+            f"{compiled.name} is already installed (version {existing.version}); an upgrade was not asked for"),
+            status=409)
     inst = runtime.add_app(compiled)
     undo = None
     try:
@@ -92,6 +100,8 @@ def install_bundle(runtime, path: str | os.PathLike | bytes, *, demo: bool = Fal
             kept = kept_tables(conn, inst.metadata, compiled.name)  # left by `jimu uninstall` (no --drop-data)
             inst.metadata.create_all(conn)
             versions = store_definitions(runtime, compiled, conn, actor_id=actor_id, origin=origin)
+            if demo:  # an upgrade then loads the demo records of the entities it adds
+                conn.execute(apps.update().where(apps.c.name == compiled.name).values(demo=True))
             if data is not None:  # a restore, in place of the seeds (refused over kept rows)
                 counts, undo = restore_data(runtime, compiled.name, data, conn)
             else:  # re-attached tables hold the app's records: seeds are not loaded over them
@@ -117,22 +127,14 @@ def _check_depends(compiled: CompiledApp, installed: dict[str, str]) -> None:
             + "; ".join(p["message"]["en"] for p in problems)), details=problems, status=409)
 
 
-def _store_new_versions(runtime, compiled: CompiledApp, actor_id: int | None, origin: str = "bundle",
-                        kept_local=()) -> InstallResult:
-    """The app manifest, roles and the engines' kinds may change in place; entities may not yet (their
-    tables would have to change with them): refused with the entities named, nothing stored."""
-    with runtime.transaction() as conn:
-        stored = stored_hashes(runtime, conn, compiled.name)
-        before = {n: h for (k, n), h in stored.items() if k == "entity"}
-        after = {n: e.hash for n, e in compiled.entities.items()}
-        changed = sorted(n for n in before.keys() | after.keys() if before.get(n) != after.get(n))
-        if changed:
-            names = ", ".join(changed)
-            raise JimuError("install.E002", msg(
-                f"{compiled.name} 的实体有变化 ({names})：需要修改数据表的升级尚未支持；"
-                "只能更新应用清单、角色和其他定义",
-                f"entities of {compiled.name} changed ({names}): an upgrade that changes tables is not supported "
-                "yet; only the manifest, roles and other definitions can be updated"), status=409)
-        versions = store_definitions(runtime, compiled, conn, actor_id=actor_id, origin=origin, kept=set(kept_local))
-    runtime.add_app(compiled)  # its grants and definitions as now stored
-    return InstallResult(compiled, "upgraded", {}, versions)
+def _upgrade(runtime, src, compiled: CompiledApp, options, actor_id: int | None, origin: str = "bundle",
+             kept_local=()) -> InstallResult:
+    """The plan applied in one transaction (engine/lifecycle/migrate.py); the running app is swapped
+    after the commit."""
+    from .lifecycle.migrate import upgrade_app
+
+    done = upgrade_app(runtime, src, compiled, options, actor_id=actor_id, origin=origin, kept=set(kept_local))
+    if done.unchanged:  # another process installed this very bundle meanwhile: run what it stored
+        runtime.add_app(compiled)
+        return InstallResult(compiled, "unchanged")
+    return InstallResult(compiled, "upgraded", done.seeded, done.versions, migration=done)

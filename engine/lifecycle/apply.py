@@ -16,7 +16,7 @@ def apply_bundle(runtime, path, *, demo: bool = False, overwrite_local: bool = F
                  fill: list[str] | tuple = (), map_option: list[str] | tuple = (),
                  show: Callable[[Any], None] | None = None):
     """``(plan, InstallResult)``: plan the bundle at ``path``, hand the plan to ``show``, refuse an
-    upgrade that loses data (install.E005, 409, nothing changed) and apply the rest through
+    upgrade that loses data (install.E007, 409, nothing changed) and apply the rest through
     ``install_bundle``, with the upgrade options it takes (``allow_data_loss``, ``fill``, ``map_option``)."""
     from ..install import install_bundle
     from .plan import plan_bundle
@@ -25,7 +25,7 @@ def apply_bundle(runtime, path, *, demo: bool = False, overwrite_local: bool = F
     if show is not None:
         show(plan)
     if plan.loses_data and not allow_data_loss:
-        raise JimuError("install.E005", msg(
+        raise JimuError("install.E007", msg(
             f"{plan.app} 的升级会丢失数据 (见计划)，未做任何更改；确认后可允许丢失数据再应用",
             f"the upgrade of {plan.app} would lose data (see the plan); nothing was changed. Allow the data "
             "loss explicitly to apply it"), details=[{"plan": plan.to_dict()}], status=409)

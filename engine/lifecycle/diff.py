@@ -48,12 +48,28 @@ def options_diff(old: list | None, new: list | None) -> dict[str, list]:
     """A select's options by value: added, removed, relabelled (label changed), changed (anything else)."""
     a = {o.get("value"): o for o in old or () if isinstance(o, dict)}
     b = {o.get("value"): o for o in new or () if isinstance(o, dict)}
-    out = {"added": [v for v in b if v not in a], "removed": [v for v in a if v not in b],
+    renamed = option_renames(old, new)
+    out = {"added": [v for v in b if v not in a and v not in renamed.values()],
+           "removed": [v for v in a if v not in b and v not in renamed],
+           "renamed": [f"{was}→{v}" for was, v in renamed.items()],
            "relabelled": [v for v in b if v in a and a[v].get("label") != b[v].get("label")],
            "changed": [v for v in b if v in a and a[v] != b[v] and a[v].get("label") == b[v].get("label")]}
     if not any(out.values()) and [*a] != [*b]:
         out["reordered"] = [*b]
     return {k: v for k, v in out.items() if v}
+
+
+def option_renames(old: list | None, new: list | None) -> dict[str, str]:
+    """{old value: new value} for options declaring ``renamed_from`` an old value the new list lacks:
+    rows holding the old value are given the new one by an upgrade."""
+    a = {o.get("value") for o in old or () if isinstance(o, dict)}
+    b = {o.get("value") for o in new or () if isinstance(o, dict)}
+    out: dict[str, str] = {}
+    for o in new or ():
+        was = o.get("renamed_from") if isinstance(o, dict) else None
+        if isinstance(was, str) and was in a and was not in b and was not in out:
+            out[was] = o.get("value")
+    return out
 
 
 def match_named(old: dict[str, dict], new: dict[str, dict]) -> tuple[list, list, list]:

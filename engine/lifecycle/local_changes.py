@@ -124,23 +124,51 @@ def keep_local_changes(runtime, src, *, origin: str = "bundle", overwrite_local:
     return BundleSource(src.origin, checked.source.documents, src.problems), kept
 
 
-def mark_kept_local(runtime, src, items: list, overwrite_local: bool = False):
-    """For a plan: the bundle with the app's local changes kept, as the install will take it, and the
-    kept (kind, name) pairs; the plan ``items`` of those definitions are marked ``local_change_kept``.
-    When keeping them does not check the install will refuse (install.E010): the bundle as it is."""
+def plan_source(runtime, src, overwrite_local: bool = False):
+    """For a plan: ``(source, kept)``, the bundle with the app's local changes kept, as the install will
+    take it, and the kept (kind, name) pairs. When keeping them does not check, the install will refuse
+    (install.E010): the plan is made of the bundle as it is."""
     kept = sorted(kept_local(runtime, src, overwrite_local=overwrite_local))
     if not kept:
         return src, []
-    for i in items:
-        key = {"app": ("app", i.name), "role": ("roles", "roles"), "grant": ("roles", "roles")}.get(i.kind) or \
-            (("entity", i.name.split(".")[0]) if i.kind in ("entity", "field", "print_template") else (i.kind, i.name))
-        if key in kept:
-            i.details["local_change_kept"] = True
     try:
-        src, _ = keep_local_changes(runtime, src, overwrite_local=overwrite_local)
+        return keep_local_changes(runtime, src, overwrite_local=overwrite_local)[0], kept
     except JimuError:
-        pass
-    return src, kept
+        return src, kept
+
+
+def mark_kept_local(runtime, plan, src, kept: list[tuple[str, str]]):
+    """``plan`` (made of the bundle with its local changes kept) with the bundle's own changes to the
+    kept definitions among its items, marked ``local_change_kept``: what the vendor changed and the
+    install will not apply. The plan's action counts only what it applies."""
+    from .plan import KIND_ORDER, _as_stored, definition_changes
+
+    if not kept or plan.action == "install":
+        return plan
+    new_docs = _as_stored({"app": src.app, "entities": {d["entity"]: d for _, d in src.entities},
+                           "roles": src.roles, "definitions": src.definitions})
+    old_docs = _as_stored(dict(runtime.apps[plan.app].compiled.documents))
+    present = {(i.kind, i.name) for i in plan.items}
+    marked = []
+    for i in definition_changes(old_docs, new_docs):
+        if _definition_of(i) in kept and (i.kind, i.name) not in present:
+            i.details["local_change_kept"] = True
+            marked.append(i)
+    order = {k: n for n, k in enumerate(KIND_ORDER)}
+    plan.items = sorted([*plan.items, *marked], key=lambda i: (order.get(i.kind, len(order)), i.kind))
+    plan.kept_local = [{"kind": k, "name": n} for k, n in kept]
+    return plan
+
+
+def _definition_of(item) -> tuple[str, str]:
+    """The stored definition (kind, name) a plan item is part of."""
+    if item.kind == "app":
+        return "app", item.name
+    if item.kind in ("role", "grant"):
+        return "roles", "roles"
+    if item.kind in ("entity", "field", "print_template"):
+        return "entity", item.name.split(".")[0]
+    return item.kind, item.name
 
 
 def edit_definition(runtime, app: str, kind: str, name: str, body: Any, *, actor_id: int | None = None):

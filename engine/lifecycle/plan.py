@@ -59,27 +59,33 @@ def plan_bundle(runtime, path: str | os.PathLike | bytes, *, overwrite_local: bo
     marked ``local_change_kept`` and the schema is planned with them kept (local_changes.py)."""
     from ..bundle.checker import check_bundle
     from ..compiled import compile_app
-    from .local_changes import mark_kept_local
-    from .schema_plan import schema_changes
+    from .local_changes import mark_kept_local, plan_source
 
     src = check_bundle(path, runtime.field_types).raise_for_errors()
+    kept_src, kept = plan_source(runtime, src, overwrite_local)  # as the install takes it, local changes kept
+    compiled = compile_app(kept_src.app, [d for _, d in kept_src.entities], kept_src.roles, runtime.field_types,
+                           kept_src.definitions)
+    return mark_kept_local(runtime, plan_checked(runtime, kept_src, compiled), src, kept)
+
+
+def plan_checked(runtime, src, compiled, conn=None) -> Plan:
+    """The plan of a bundle already checked (``src``) and compiled: what an upgrade applies (counted in
+    ``conn``, the upgrade's transaction, when given)."""
+    from .schema_plan import schema_changes
+
     new_docs = _as_stored({"app": src.app, "entities": {d["entity"]: d for _, d in src.entities},
                            "roles": src.roles, "definitions": src.definitions})
     name = src.app["app"]
     inst = runtime.apps.get(name)
     old_docs = _as_stored(dict(inst.compiled.documents)) if inst is not None else {}
     items = definition_changes(old_docs, new_docs)
-    src, kept = mark_kept_local(runtime, src, items, overwrite_local)  # local_changes.py
-    compiled = compile_app(src.app, [d for _, d in src.entities], src.roles, runtime.field_types,
-                           src.definitions)
-    schema = schema_changes(runtime, inst, compiled, items)
+    schema = schema_changes(runtime, inst, compiled, items, conn)
     if inst is None:
         action = "install"
     else:
-        applied = [i for i in items if not i.details.get("local_change_kept")]
-        action = "upgrade" if applied or schema else "unchanged"
+        action = "upgrade" if items or schema else "unchanged"
     return Plan(name, action, (old_docs.get("app") or {}).get("version"), str(src.app.get("version")),
-                items, schema, [{"kind": k, "name": n} for k, n in kept])
+                items, schema)
 
 
 def _as_stored(docs: dict) -> dict:

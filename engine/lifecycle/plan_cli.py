@@ -84,7 +84,9 @@ def render(plan: Plan) -> str:
             lines.append(f"{GROUPS.get(kind) or _kind_label(kind)}:")
             lines += ["  " + line(i) for i in group]
     if plan.loses_data:
-        lines.append("注意：此计划会丢失数据 / warning: this plan loses data")
+        lines.append("注意：此计划会丢失数据；升级需加 --allow-data-loss，数据先存入备份表 (jimu backups) / "
+                     "warning: this plan loses data; an upgrade needs --allow-data-loss and keeps the data in a "
+                     "backup table first (jimu backups)")
     return "\n".join(lines)
 
 
@@ -112,6 +114,7 @@ def line(i: PlanItem) -> str:
         o = d["options"]
         notes.append("options " + " ".join([*(f"+{v}" for v in o.get("added", ())),
                                              *(f"-{v}" for v in o.get("removed", ())),
+                                             *(f">{v}" for v in o.get("renamed", ())),
                                              *(f"~{v}" for v in o.get("relabelled", ()) + o.get("changed", ())),
                                              *(["(order)"] if o.get("reordered") else [])]))
     keys = [k for k in d.get("changed", ()) if k != "options"]
@@ -123,11 +126,18 @@ def line(i: PlanItem) -> str:
         notes.append(", ".join(d["paths"]))
     if d.get("rows_with_removed_options"):
         held = ", ".join(f"{v} {n}" for v, n in d["rows_with_removed_options"].items())
-        notes.append(f"仍在使用的已删选项 / removed options still held: {held} rows")
+        notes.append(f"仍在使用的已删选项 / removed options still held: {held} rows"
+                     " (--map-option, or --allow-data-loss: kept in backup, then blank / 备份后清空)")
+    if d.get("renamed_options"):
+        moved = ", ".join(f"{v}→{new} {n}" for v, (new, n) in d["renamed_options"].items())
+        notes.append(f"改为新选项 / given the renamed option: {moved} rows")
     if d.get("conversion"):
         a, b = (d["from_type"], d["to_type"]) if d.get("from_type") != d.get("to_type") else \
             (d.get("from_sql"), d.get("to_sql"))
-        notes.append(f"转换 / conversion {a} → {b} ({d.get('non_null', 0)} values)")
+        bad = f", {d['not_converting']} 个不能转换 / do not convert (--fill)" if d.get("not_converting") else ""
+        notes.append(f"转换 / conversion {a} → {b} ({d.get('non_null', 0)} values{bad})")
+    if d.get("gets_default"):
+        notes.append(f"空值填入默认值 / blanks get the default ({d['gets_default']} rows)")
     if d.get("needs_default"):
         notes.append(f"需要默认值 / needs a default ({d.get('empty_rows', d.get('rows', 0))} rows)")
     notes = [n for n in notes if n]
@@ -135,7 +145,8 @@ def line(i: PlanItem) -> str:
         text += ": " + "; ".join(notes)
     held = d.get("non_null") if i.kind == "column" else d.get("rows")
     if i.change == "removed" and held:
-        text += f" — holds data in {held} rows / {held} 行有数据"
+        text += (f" — holds data in {held} rows, kept in backup with --allow-data-loss"
+                 f" / {held} 行有数据，--allow-data-loss 时存入备份表")
     if d.get("local_change_kept"):
         text += f" [{KEPT}]"
     return text

@@ -13,10 +13,11 @@ import sqlalchemy as sa
 
 from ..compiled import CompiledApp, physical_name
 from ..storage.tables import entity_table
+from .diff import option_renames
 from .plan import PlanItem
 
 
-def _tables(app: CompiledApp) -> dict[str, tuple[sa.Table, dict[str, dict]]]:
+def tables_by_label(app: CompiledApp) -> dict[str, tuple[sa.Table, dict[str, dict]]]:
     """label -> (table, column name -> the field definition stored there)."""
     md = sa.MetaData()
     out: dict[str, tuple[sa.Table, dict[str, dict]]] = {}
@@ -32,19 +33,21 @@ def _tables(app: CompiledApp) -> dict[str, tuple[sa.Table, dict[str, dict]]]:
     return out
 
 
-def schema_changes(runtime, inst, new: CompiledApp, items: list[PlanItem]) -> list[PlanItem]:
-    """The schema items of a plan; marks the definition items whose removal loses data (``loses_data``)."""
-    after = _tables(new)
+def schema_changes(runtime, inst, new: CompiledApp, items: list[PlanItem],
+                   conn: sa.Connection | None = None) -> list[PlanItem]:
+    """The schema items of a plan; marks the definition items whose removal loses data (``loses_data``).
+    ``conn``: count there (an upgrade's transaction, so the counts are what it changes)."""
+    after = tables_by_label(new)
     if inst is None:
         return [PlanItem("table", label, f"tables/{t.name}", "added", {"table": t.name}) for label, (t, _) in
                 after.items()]
-    before = _tables(inst.compiled)
+    before = tables_by_label(inst.compiled)
     renamed = {i.details["renamed_from"]: i.name for i in items if i.kind == "entity" and i.change == "renamed"}
     field_renames = {(i.name.rsplit(".", 1)[0], i.name.rsplit(".", 1)[1]): i.details["renamed_from"]
                      for i in items if i.kind == "field" and i.change == "renamed"}
     by_name = {(i.kind, i.name): i for i in items}
     out: list[PlanItem] = []
-    with runtime.connect() as conn:
+    with runtime.connect(conn) as conn:  # an upgrade counts inside its own transaction
         counter = _Counter(runtime, conn)
         matched: set[str] = set()
         for label, (t, cols) in after.items():
@@ -112,15 +115,29 @@ def _columns(label, old_t, old_cols, t, cols, rows, field_renames, counter, by_n
         if was != c.name:
             details.update({"from_column": was})
         old_type, new_type = _sql(old_t.c[was].type, dialect), _sql(c.type, dialect)
-        if odef.get("type") != fdef.get("type") or old_type != new_type:
+        # the stored form can change under one SQL type: a decimal's scale on SQLite (scaled integers),
+        # also for a lookup or rollup whose source field changed
+        if odef.get("type") != fdef.get("type") or old_type != new_type or \
+                _stored_form(old_t.c[was].type) != _stored_form(c.type):
             details.update({"conversion": True, "from_type": odef.get("type"), "to_type": fdef.get("type"),
                             "from_sql": old_type, "to_sql": new_type,
                             "non_null": counter.non_null(old_t, was)})
+            bad = counter.not_converting(old_t, was, fdef)
+            if bad:  # what an upgrade refuses without --fill
+                details["not_converting"] = bad
         if fdef.get("required") and not odef.get("required") and rows:
             empty = rows - counter.non_null(old_t, was)
             if empty and fdef.get("default") is None and not fdef.get("default_expr"):
                 details.update({"needs_default": True, "empty_rows": empty})
-        removed_options = [v for v in _option_values(odef) if v not in _option_values(fdef)]
+            elif empty and fdef.get("default") is not None:
+                details["gets_default"] = empty  # the blank rows an upgrade gives the default
+        renamed_options = option_renames(odef.get("options"), fdef.get("options"))
+        removed_options = [v for v in _option_values(odef) if v not in _option_values(fdef)
+                           and v not in renamed_options]
+        if renamed_options and fdef.get("type") == odef.get("type"):
+            held = counter.holding(old_t, was, list(renamed_options))
+            if held:  # rows an upgrade gives the option's new value
+                details["renamed_options"] = {v: [renamed_options[v], n] for v, n in held.items()}
         if removed_options and fdef.get("type") == odef.get("type"):
             # rows still holding a value the new options lack: the upgrade has to map or keep them
             held = counter.holding(old_t, was, removed_options)
@@ -159,6 +176,11 @@ def _mark(by_name: dict, key: tuple[str, str], rows: int) -> None:
         item.loses_data = bool(rows)
 
 
+def _stored_form(t) -> tuple:
+    """What decides how a value is stored besides the SQL type (a TypeDecorator's repr leaves it out)."""
+    return (type(t).__name__, getattr(t, "scale", None), getattr(t, "length", None), getattr(t, "precision", None))
+
+
 def _sql(t, dialect) -> str:
     try:
         return t.compile(dialect=dialect)
@@ -184,10 +206,26 @@ class _Counter:
         return int(self.conn.execute(sa.select(sa.func.count()).select_from(t)
                                      .where(t.c[column].is_not(None))).scalar_one())
 
+    def not_converting(self, t: sa.Table, column: str, fdef: dict) -> int:
+        """How many values would not convert to the field's new type (its text parser says no)."""
+        from .migrate_values import read_conversions
+
+        ftype = self.runtime.field_types.get(fdef.get("type") or "")
+        if t.name not in self.existing or ftype is None or ftype.computed or not ftype.stored:
+            return 0
+        return len(read_conversions(self.conn, t, column, ftype, fdef)[1])
+
     def holding(self, t: sa.Table, column: str, values: list) -> dict[str, int]:
         """How many rows hold each of ``values`` (a select's stored value is the option's value)."""
         if t.name not in self.existing:
             return {}
+        # read, not grouped in SQL: a multi-select stores a list in one column ("|vip|new|"); a row
+        # counts once for each of the values it holds
+        wanted = {str(v) for v in values}
+        out: dict[str, int] = {}
         c = t.c[column]
-        q = sa.select(c, sa.func.count()).where(c.in_([str(v) for v in values])).group_by(c)
-        return {str(v): int(n) for v, n in self.conn.execute(q)}
+        for (v,) in self.conn.execute(sa.select(c).where(c.is_not(None))):
+            for x in dict.fromkeys(v if isinstance(v, list) else [v]):
+                if x in wanted:
+                    out[x] = out.get(x, 0) + 1
+        return out

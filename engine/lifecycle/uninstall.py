@@ -74,6 +74,9 @@ def uninstall_app(runtime, app: str, *, drop_data: bool = False, actor_id: int |
             from ..plugins import hooks
 
             after = [step for hook in hooks("drop_app_data") if (step := hook(runtime, conn, app)) is not None]
+            from .backups import drop_backup_tables
+
+            drop_backup_tables(runtime, conn, app)  # an upgrade's backups; their registry rows go below
             result.platform_rows = _delete_platform_rows(runtime.db.core_md, conn, app)
             inst.metadata.drop_all(conn, checkfirst=True)
         conn.execute(d.delete().where(d.c.app == app))

@@ -27,6 +27,19 @@ def core_metadata() -> tuple[sa.MetaData, dict[str, sa.Table]]:
         sa.Column("hash", sa.String(64), nullable=False),
         sa.Column("installed_at", sa.DateTime(), nullable=False),
         sa.Column("updated_at", sa.DateTime(), nullable=False),
+        # installed with its demo data: an upgrade loads the demo records of entities it adds
+        sa.Column("demo", sa.Boolean(), nullable=False, server_default=sa.false()),
+    )
+    t["backup"] = sa.Table(  # data an upgrade dropped (--allow-data-loss), kept until `jimu backups --purge`
+        "jimu_backup", md,
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True, autoincrement=True),
+        sa.Column("app", sa.String(64), nullable=False, index=True),
+        sa.Column("entity", sa.String(128), nullable=False),  # customer, or quote.lines for a sub-table
+        sa.Column("field", sa.String(128)),  # None: the whole table was kept
+        sa.Column("table_name", sa.String(64), nullable=False),  # jimu_backup_<id>
+        sa.Column("rows", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("plan", JSON, nullable=False),  # why: versions, the change, the field's definition
     )
     t["definition"] = sa.Table(
         "jimu_definition", md,

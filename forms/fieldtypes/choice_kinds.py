@@ -133,7 +133,10 @@ MULTISELECT = FieldType(
             "type": "array", "minItems": 1,
             "items": {"type": "object", "required": ["value", "label"], "additionalProperties": False,
                       "properties": {**_OPTION_PROPS, "value": {"type": "string", "minLength": 1, "maxLength": 64,
-                                                                "pattern": r"^[^|]+$"}}},
+                                                                "pattern": r"^[^|]+$"},
+                                     "renamed_from": {"type": "string", "minLength": 1, "maxLength": 64,
+                                                      "description": "The value this option had before: an "
+                                                      "upgrade gives the records holding it the new value."}}},
         },
         # a list has no "same value" the unique check could look for
         "unique": {"description": "a multi-select cannot be unique", "const": False},

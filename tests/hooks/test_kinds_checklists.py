@@ -111,9 +111,9 @@ def test_the_hash_covers_the_checklists(bundle, db_url):
             "title: {zh: 每周保养, en: Weekly service}\nentity: machine\nitems: [{field: oiled}]\n")
         from engine.errors import JimuError
 
-        # only a checklist changed: not "unchanged" (without --upgrade an installed app is refused)
+        # only a checklist changed: not "unchanged" (asked not to upgrade, an installed app is refused)
         with pytest.raises(JimuError) as e:
-            install_bundle(rt, bundle)
+            install_bundle(rt, bundle, upgrade=False)
         assert e.value.code == "install.E001"
         assert install_bundle(rt, bundle, if_missing=True).status == "unchanged"
         assert install_bundle(rt, bundle, upgrade=True).app.hash != first
@@ -134,9 +134,9 @@ def test_jimu_install_upgrade_from_the_command_line(bundle, db_url, capsys):
     assert main(["install", str(bundle), "--db", db_url]) == 0
     (bundle / "checklists" / "weekly.yaml").write_text(
         "title: {zh: 每周保养, en: Weekly service}\nentity: machine\nitems: [{field: oiled}]\n")
-    assert main(["install", str(bundle), "--db", db_url]) == 1
-    assert "install.E001" in capsys.readouterr().err
-    assert main(["install", str(bundle), "--db", db_url, "--upgrade"]) == 0
+    assert main(["install", str(bundle), "--db", db_url]) == 0  # an installed app is upgraded
     assert "checklist weekly v2" in capsys.readouterr().out
+    assert main(["install", str(bundle), "--db", db_url, "--upgrade"]) == 0  # still accepted
+    assert "already installed" in capsys.readouterr().out
     assert main(["install", str(bundle), "--db", db_url, "--upgrade"]) == 0
     assert "nothing to do" in capsys.readouterr().out

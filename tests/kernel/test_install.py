@@ -84,9 +84,10 @@ def test_a_changed_installed_app_is_not_silently_replaced(runtime, tmp_path):
     app = yaml.safe_load((bundle / "app.yaml").read_text("utf-8"))
     app["version"] = "0.2.0"
     (bundle / "app.yaml").write_text(yaml.safe_dump(app, allow_unicode=True), "utf-8")
-    with pytest.raises(JimuError) as e:
-        install_bundle(runtime, bundle)
+    with pytest.raises(JimuError) as e:  # asked not to upgrade
+        install_bundle(runtime, bundle, upgrade=False)
     assert e.value.code == "install.E001" and e.value.status == 409
+    assert install_bundle(runtime, bundle).status == "upgraded"  # the default
 
 
 def test_install_from_a_zip_with_a_top_folder(runtime, tmp_path):

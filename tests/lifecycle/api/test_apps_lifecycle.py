@@ -151,11 +151,11 @@ def test_an_upgrade_that_loses_data_is_refused_logged_and_changes_nothing(rt, cl
     up = boss.post("/api/v1/admin/bundles", content=zipped(variant(tmp_path, drop_fax)), headers=ZIP).json()
     assert up["plan"]["loses_data"] is True
     r = boss.post(f"/api/v1/admin/bundles/{up['id']}/apply")
-    assert r.status_code == 409 and r.json()["code"] == "install.E005"
+    assert r.status_code == 409 and r.json()["code"] == "install.E007"
     assert "fax" in {f.name for f in rt.app("helpdesk").entity("client").fields}
     assert [c["fax"] for c in boss.get("/api/v1/records/helpdesk/client").json()["items"]] == ["010-1"]
     refused = events(boss, "bundle_refused")[0]
-    assert refused["detail"]["stage"] == "apply" and refused["detail"]["code"] == "install.E005"
+    assert refused["detail"]["stage"] == "apply" and refused["detail"]["code"] == "install.E007"
 
 
 def test_a_local_edit_through_the_api(rt, client):

@@ -122,7 +122,6 @@ def test_a_bad_local_edit_is_refused_with_its_path_and_changes_nothing(rt):
 
 
 def test_an_entity_label_edited_locally_applies_in_place(rt):
-    """Needs the migrating upgrade (life/migrate): before it an entity change is refused (install.E002)."""
     client = copy.deepcopy(rt.app("helpdesk").documents["entities"]["client"])
     client["fields"][1]["label"] = {"zh": "传真号", "en": "Fax number"}
     edit_definition(rt, "helpdesk", "entity", "client", client)
