@@ -28,7 +28,8 @@ router = APIRouter(tags=["admin"], default_response_class=JimuJSONResponse)
 _ZIP = {"requestBody": {"required": True, "content": {"application/zip": {"schema": {"type": "string",
                                                                                      "format": "binary"}}}}}
 _OBJECT = {"requestBody": {"required": False, "content": {"application/json": {"schema": {"type": "object"}}}}}
-APPLY_FLAGS = ("demo", "overwrite_local", "allow_data_loss")
+APPLY_FLAGS = ("demo", "overwrite_local", "allow_data_loss")  # true/false
+APPLY_LISTS = ("fill", "map_option")  # lists of text, as `jimu install --fill/--map-option` take them
 
 
 def _log(rt: Runtime, request: Request, kind: str, actor: Actor, target: str | None, detail: dict) -> None:
@@ -119,19 +120,21 @@ async def apply(upload_id: str, request: Request, rt: Runtime = Depends(get_runt
     return JimuJSONResponse(out)
 
 
-async def _flags(request: Request) -> dict[str, bool]:
-    """The apply options: an empty body, or an object of the known flags, each true or false."""
+async def _flags(request: Request) -> dict[str, Any]:
+    """The apply options: an empty body, or an object of the known flags (true/false) and lists
+    (``fill``: ["entity.field=value"], ``map_option``: ["entity.field:old=new"])."""
     if not await request.body():
         return {}
     body = await json_body(request)
     if not isinstance(body, dict):
         raise ValidationFailed("request.E003", msg("请求体应为对象", "the body must be an object"))
-    bad = [k for k, v in body.items() if k not in APPLY_FLAGS or not isinstance(v, bool)]
+    bad = [k for k, v in body.items()
+           if not (k in APPLY_FLAGS and isinstance(v, bool)
+                   or k in APPLY_LISTS and isinstance(v, list) and all(isinstance(x, str) for x in v))]
     if bad:
-        raise ValidationFailed("request.E004", msg("未知的选项或不是 true/false", "unknown option, or not true/false"),
-                               [{"path": k, "message": msg(f"可用选项: {', '.join(APPLY_FLAGS)} (true/false)",
-                                                           f"options: {', '.join(APPLY_FLAGS)} (true/false)")}
-                                for k in bad])
+        names = f"{', '.join(APPLY_FLAGS)} (true/false), {', '.join(APPLY_LISTS)} ([text])"
+        raise ValidationFailed("request.E004", msg("未知的选项或类型不对", "unknown option, or the wrong type"),
+                               [{"path": k, "message": msg(f"可用选项: {names}", f"options: {names}")} for k in bad])
     return body
 
 

@@ -287,3 +287,18 @@ def test_revert_through_the_api(rt, client, tmp_path):
     apps = boss.get("/api/v1/admin/apps").json()["items"][0]
     assert {(c["kind"], c["name"]) for c in apps["local_changes"]} >= {("checklist", "closing")}
     assert boss.post("/api/v1/apps/nope/revert", json={"version": "1.0.0"}).status_code == 404
+
+
+def test_apply_passes_the_upgrade_options_through(rt, client, tmp_path):
+    boss = client("boss")
+
+    def city_required(docs):
+        next(f for f in docs["entities/client.yaml"]["fields"] if f["name"] == "city")["required"] = True
+
+    up = boss.post("/api/v1/admin/bundles", content=zipped(variant(tmp_path, city_required)), headers=ZIP).json()
+    refused = boss.post(f"/api/v1/admin/bundles/{up['id']}/apply")
+    assert refused.status_code == 409, refused.text
+    assert boss.post(f"/api/v1/admin/bundles/{up['id']}/apply", json={"fill": "client.city=Paris"}).status_code == 422
+    done = boss.post(f"/api/v1/admin/bundles/{up['id']}/apply", json={"fill": ["client.city=Paris"]})
+    assert done.status_code == 200, done.text
+    assert [c["city"] for c in boss.get("/api/v1/records/helpdesk/client").json()["items"]] == ["Paris"]
