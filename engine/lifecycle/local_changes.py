@@ -145,8 +145,7 @@ def mark_kept_local(runtime, plan, src, kept: list[tuple[str, str]]):
 
     if not kept or plan.action == "install":
         return plan
-    new_docs = _as_stored({"app": src.app, "entities": {d["entity"]: d for _, d in src.entities},
-                           "roles": src.roles, "definitions": src.definitions})
+    new_docs = source_documents(src)
     old_docs = _as_stored(dict(runtime.apps[plan.app].compiled.documents))
     present = {(i.kind, i.name) for i in plan.items}
     marked = []
