@@ -35,13 +35,7 @@ def _parser(engine_commands: dict | None = None) -> argparse.ArgumentParser:
                    help="do nothing (and succeed) when the app is already installed")
     i.add_argument("--upgrade", action="store_true", help="upgrade an installed app (the default; kept for "
                    "scripts) / 升级已安装的应用（默认）")
-    i.add_argument("--allow-data-loss", action="store_true", help="let an upgrade drop fields or entities holding "
-                   "data and blank removed select options (the data is kept in a backup table) / 允许删除有数据的字段")
-    i.add_argument("--fill", action="append", default=[], metavar="ENTITY.FIELD=VALUE",
-                   help="what old rows get where a value does not convert or a field became required "
-                   "(VALUE 'blank' leaves it empty) / 无法转换或新必填字段的填充值")
-    i.add_argument("--map-option", action="append", default=[], metavar="ENTITY.FIELD:OLD=NEW",
-                   help="give rows holding a removed select option another option / 已删除选项改为新选项")
+    _upgrade_flags(i)
 
     bk = sub.add_parser("backups", help="list or purge data an upgrade kept / 升级保留的备份数据")
     bk.add_argument("app", nargs="?")
@@ -77,6 +71,7 @@ def _parser(engine_commands: dict | None = None) -> argparse.ArgumentParser:
     rv.add_argument("version", help="an app version stored in its history (see the versions API)")
     rv.add_argument("--db", help="database URL (default: $JIMU_DATABASE_URL or sqlite:///./data/jimu.db)")
     rv.add_argument("--dry-run", action="store_true", help="print the plan only / 只显示计划")
+    _upgrade_flags(rv)
 
     s = sub.add_parser("serve", help="serve the API and web pages / 启动服务")
     s.add_argument("--db", help="database URL")
@@ -162,6 +157,17 @@ def main(argv: list[str] | None = None) -> int:
 
         return worker_main(args.db, args.poll, args.once, args.heartbeat, args.stale_after)
     return 2
+
+
+def _upgrade_flags(p: argparse.ArgumentParser) -> None:
+    """What an upgrade (install over an installed app, or a revert) may be told."""
+    p.add_argument("--allow-data-loss", action="store_true", help="let an upgrade drop fields or entities holding "
+                   "data and blank removed select options (the data is kept in a backup table) / 允许删除有数据的字段")
+    p.add_argument("--fill", action="append", default=[], metavar="ENTITY.FIELD=VALUE",
+                   help="what old rows get where a value does not convert or a field became required "
+                   "(VALUE 'blank' leaves it empty) / 无法转换或新必填字段的填充值")
+    p.add_argument("--map-option", action="append", default=[], metavar="ENTITY.FIELD:OLD=NEW",
+                   help="give rows holding a removed select option another option / 已删除选项改为新选项")
 
 
 def _install(args) -> int:

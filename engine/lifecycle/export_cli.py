@@ -23,11 +23,18 @@ def export_main(args) -> int:
 
 
 def revert_main(args) -> int:
+    from .migrate_values import upgrade_options
     from .plan_cli import render
     from .revert import revert_app
 
+    try:
+        options = upgrade_options(args.allow_data_loss, args.fill, args.map_option)
+    except ValueError as e:
+        print(f"error: migrate.E006: {e}", file=sys.stderr)
+        return 2
+
     def work(rt):
-        result = revert_app(rt, args.app, args.version, dry_run=args.dry_run,
+        result = revert_app(rt, args.app, args.version, dry_run=args.dry_run, options=options,
                             on_plan=lambda plan: print(render(plan), flush=True))
         print(result.summary())
     return _run(args.db, work)

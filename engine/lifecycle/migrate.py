@@ -320,12 +320,14 @@ class _Work:
         self.by_id.append((label, col, ok, None))
 
     def _options(self, label, old_t, old_col, col, fdef, where, renamed, held, odef) -> None:
-        """Rows holding an old option: renamed (``renamed_from``, ``--map-option``) or, with
+        """Rows holding an old option: renamed (``renamed_from``), given another (``--map-option``: the
+        old values are kept in a backup, as a merge of two options loses which was which) or, with
         ``--allow-data-loss``, dropped (kept in a backup first). A multi-select's list keeps its other
         values; an emptied one is blank."""
         values = {o.get("value") for o in fdef.get("options") or ()}
         maps = dict(renamed)
         left = {}
+        merged: set = set()  # removed options --map-option gives another: the old value is kept in the backup
         for old, n in held.items():
             new = (self.opts.option_maps.get(where) or {}).get(old)
             if new is None:
@@ -335,6 +337,7 @@ class _Work:
                                              f"--map-option {where}:{old}={new}: {new} is not an option"))
             else:
                 maps[old] = new
+                merged.add(old)
         if left and not self.opts.allow_data_loss:
             total = sum(left.values())
             listed = ", ".join(f"{v} ({n})" for v, n in left.items())
@@ -351,12 +354,12 @@ class _Work:
             items = v if isinstance(v, list) else [v]
             if not any(x in maps or x in left for x in items):
                 continue
-            if any(x in left for x in items):
+            if any(x in left or x in merged for x in items):
                 dropped.append(rid)
             kept = list(dict.fromkeys(maps.get(x, x) for x in items if x not in left))
             new_values[rid] = (kept or None) if isinstance(v, list) else (kept[0] if kept else None)
         if dropped:
-            gone = list(left)
+            gone = [*left, *sorted(merged)]
             self.keep.append(dict(entity=label, field=where.rsplit(".", 1)[1], source=old_t,
                                   columns={"record_id": "id", "value": old_col}, where=old_t.c.id.in_(dropped),
                                   plan=self._why("options", where, len(dropped), odef, options=gone)))

@@ -153,6 +153,8 @@ def line(i: PlanItem) -> str:
 
 
 def _change(key: str, d: dict) -> str:
+    if "from" not in d and "to" not in d:  # a renamed item lists the keys that changed, not their values
+        return key
     a, b = (d.get("from") or {}).get(key), (d.get("to") or {}).get(key)
     if isinstance(a, (str, int, float, bool, type(None))) and isinstance(b, (str, int, float, bool, type(None))):
         return f"{key} {_v(a)} → {_v(b)}"

@@ -22,6 +22,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..errors import JimuError, msg
+from .revert_renames import undo_renames
 
 
 @dataclass
@@ -66,6 +67,13 @@ def bodies_at(runtime, app: str, version: str) -> dict[tuple[str, str], Any]:
     return out
 
 
+def current_bodies(runtime, app: str) -> dict[tuple[str, str], Any]:
+    d = runtime.db.core["definition"]
+    with runtime.connect() as c:
+        return {(r.kind, r.name): r.body for r in c.execute(sa.select(d.c.kind, d.c.name, d.c.body)
+                                                            .where(d.c.app == app))}
+
+
 def _reverted_rows(runtime, conn: sa.Connection, app: str) -> set[tuple[str, str, int]]:
     """(kind, name, version) of every definition version a revert of ``app`` stored."""
     e = runtime.db.core["event_log"]
@@ -76,15 +84,16 @@ def _reverted_rows(runtime, conn: sa.Connection, app: str) -> set[tuple[str, str
 
 
 def revert_app(runtime, app: str, version: str, *, dry_run: bool = False, actor_id: int | None = None,
-               on_plan=None) -> RevertResult:
-    """Revert ``app`` to ``version``; ``on_plan(plan)`` sees the plan before anything is installed."""
+               on_plan=None, options=None) -> RevertResult:
+    """Revert ``app`` to ``version``; ``on_plan(plan)`` sees the plan before anything is installed;
+    ``options`` (lifecycle.migrate_values.UpgradeOptions) are what an upgrade may be told."""
     from ..install import install_bundle
     from .export import export_definitions, not_installed
     from .plan import plan_bundle
 
     if app not in runtime.apps:
         raise not_installed(app)
-    bodies = bodies_at(runtime, app, version)
+    bodies = undo_renames(current_bodies(runtime, app), bodies_at(runtime, app, version))
     with tempfile.TemporaryDirectory(prefix="jimu-revert-") as tmp:
         folder = Path(tmp) / app
         export_definitions(runtime, app, folder, bodies=bodies)
@@ -93,7 +102,8 @@ def revert_app(runtime, app: str, version: str, *, dry_run: bool = False, actor_
             on_plan(plan)
         if dry_run or plan.action == "unchanged":
             return RevertResult(plan)
-        result = install_bundle(runtime, folder, upgrade=True, actor_id=actor_id, origin="revert")
+        result = install_bundle(runtime, folder, upgrade=True, actor_id=actor_id, options=options,
+                                origin="revert")
     from ..identity.event_log import log_event
 
     with runtime.transaction() as conn:

@@ -549,8 +549,9 @@ def test_a_failure_at_the_last_step_leaves_everything_as_it_was(erp, monkeypatch
 
 def test_uninstall_with_drop_data_drops_the_backups_too(erp, capsys):
     kept = [b["table_name"] for b in list_backups(erp.rt, APP)]
-    # region options, the lead table, contact.job_title, the values --fill replaced (customer.code, item.price)
-    assert len(kept) == 5
+    # region options, the lead table, contact.job_title, the values --fill replaced (customer.code, item.price),
+    # the level C that --map-option merged into B
+    assert len(kept) == 6
     erp.rt.db.dispose()
     assert jimu(["uninstall", APP, "--drop-data", "--db", erp.url]) == 0
     names = set(sa.inspect(erp.rt.db.engine).get_table_names())
