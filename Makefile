@@ -20,7 +20,7 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	touch $@ $(VENV)/.installed
 
 run: $(VENV)/.installed
-	$(JIMU) install apps/sales_erp --demo --if-missing --db $(DB)
+	$(JIMU) install apps/sales_erp --demo --show-plan --db $(DB)
 	$(JIMU) serve --db $(DB) --host 127.0.0.1 --port 8000
 
 test: $(VENV)/.installed-test

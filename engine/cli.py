@@ -41,11 +41,17 @@ def _parser(engine_commands: dict | None = None) -> argparse.ArgumentParser:
     bk.add_argument("app", nargs="?")
     bk.add_argument("--db", help="database URL (default: $JIMU_DATABASE_URL or sqlite:///./data/jimu.db)")
     bk.add_argument("--purge", type=int, metavar="ID", help="drop backup ID and its table / 删除备份")
+    i.add_argument("--overwrite-local", action="store_true", help="apply the bundle's version of definitions "
+                   "changed locally (kept otherwise) / 用应用包中的版本覆盖本地修改")
+    i.add_argument("--show-plan", action="store_true", help="print the plan before upgrading an installed app; "
+                   "stop on an upgrade that loses data (make run) / 升级前显示计划")
 
     pl = sub.add_parser("plan", help="show what installing or upgrading a bundle would change / 安装或升级前查看变化")
     pl.add_argument("path")
     pl.add_argument("--db", help="database URL (default: $JIMU_DATABASE_URL or sqlite:///./data/jimu.db)")
     pl.add_argument("--json", action="store_true", help="print the plan as JSON")
+    pl.add_argument("--overwrite-local", action="store_true", help="plan applying the bundle's version of "
+                    "definitions changed locally / 计划覆盖本地修改")
 
     un = sub.add_parser("uninstall", help="remove an installed app / 卸载应用")
     un.add_argument("app")
@@ -133,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "plan":
         from .lifecycle.plan_cli import main as plan_main
 
-        return plan_main(args.path, args.db, args.json)
+        return plan_main(args.path, args.db, args.json, overwrite_local=args.overwrite_local)
     if args.command == "uninstall":
         return _uninstall(args)
     if args.command == "backups":
@@ -168,13 +174,17 @@ def _install(args) -> int:
     from .install import install_bundle
     from .lifecycle.migrate_values import upgrade_options
 
+    if args.show_plan:
+        from .lifecycle.apply import planned_install
+
+        return _on_runtime(args.db, lambda rt: planned_install(rt, args))
     try:
         options = upgrade_options(args.allow_data_loss, args.fill, args.map_option)
     except ValueError as e:
         print(f"error: migrate.E006: {e}", file=sys.stderr)
         return 2
     return _on_runtime(args.db, lambda rt: install_bundle(rt, args.path, demo=args.demo, if_missing=args.if_missing,
-                                                          options=options))
+                                                          options=options, overwrite_local=args.overwrite_local))
 
 
 def _uninstall(args) -> int:

@@ -20,6 +20,7 @@ from .definition_store import store_definitions
 from .errors import JimuError, msg
 from .lifecycle.data_restore import bundle_data, refuse_installed, restore_data
 from .lifecycle.kept_tables import kept_tables
+from .lifecycle.local_changes import keep_local_changes
 from .seed import load_seed
 
 
@@ -30,9 +31,16 @@ class InstallResult:
     seeded: dict[str, int] = field(default_factory=dict)
     versions: list[tuple[str, str, int]] = field(default_factory=list)  # (kind, name, version) stored
     kept: list[str] = field(default_factory=list)  # tables an uninstall kept, re-attached
+    kept_local: list[tuple[str, str]] = field(default_factory=list)  # (kind, name) changed locally, kept
     migration: Any = None  # lifecycle.migrate.Migration of an upgrade
 
     def summary(self) -> str:
+        if self.kept_local:
+            kept = ", ".join(f"{k} {n}" for k, n in self.kept_local)
+            return f"{self._summary()}\n保留本地修改 / local changes kept: {kept}"
+        return self._summary()
+
+    def _summary(self) -> str:
         a = self.app
         if self.status == "unchanged":
             return f"{a.name} {a.version} is already installed; nothing to do / 已安装，无需操作"
@@ -52,13 +60,17 @@ class InstallResult:
                 f" / 已安装 {a.label.get('zh', a.name)}")
 
 
-def install_bundle(runtime, path: str | os.PathLike, *, demo: bool = False, if_missing: bool = False,
-                   upgrade: bool = True, actor_id: int | None = None, options=None) -> InstallResult:
+def install_bundle(runtime, path: str | os.PathLike | bytes, *, demo: bool = False, if_missing: bool = False,
+                   upgrade: bool = True, actor_id: int | None = None, options=None, origin: str = "bundle",
+                   overwrite_local: bool = False) -> InstallResult:
     """Install the bundle at ``path``. An installed app is left alone when its hash (which covers every
     kind) is unchanged or with ``if_missing``; else it is upgraded (``options``: a
     lifecycle.migrate_values.UpgradeOptions — data loss, fills, option maps), or refused with
-    ``upgrade=False`` (install.E001)."""
+    ``upgrade=False`` (install.E001). ``origin`` is where the versions it stores come from; definitions
+    changed locally are kept over a vendor bundle's (engine/lifecycle/local_changes.py) unless
+    ``overwrite_local``."""
     src = check_bundle(path, runtime.field_types).raise_for_errors()
+    src, kept_local = keep_local_changes(runtime, src, origin=origin, overwrite_local=overwrite_local)
     data = bundle_data(path)  # the records of a `jimu export --with-data`, or None
     compiled = compile_app(src.app, [d for _, d in src.entities], src.roles, runtime.field_types,
                            src.definitions)
@@ -72,9 +84,11 @@ def install_bundle(runtime, path: str | os.PathLike, *, demo: bool = False, if_m
     if existing is not None:
         if existing.hash == compiled.hash or if_missing:
             return InstallResult(runtime.app(compiled.name) if compiled.name in runtime.apps else compiled,
-                                 "unchanged")
+                                 "unchanged", kept_local=kept_local)
         if upgrade:
-            return _upgrade(runtime, src, compiled, options, actor_id)
+            result = _upgrade(runtime, src, compiled, options, actor_id, origin, kept_local)
+            result.kept_local = kept_local
+            return result
         raise JimuError("install.E001", msg(
             f"{compiled.name} 已安装 (版本 {existing.version})；未要求升级",
             f"{compiled.name} is already installed (version {existing.version}); an upgrade was not asked for"),
@@ -85,7 +99,7 @@ def install_bundle(runtime, path: str | os.PathLike, *, demo: bool = False, if_m
         with runtime.transaction() as conn:
             kept = kept_tables(conn, inst.metadata, compiled.name)  # left by `jimu uninstall` (no --drop-data)
             inst.metadata.create_all(conn)
-            versions = store_definitions(runtime, compiled, conn, actor_id=actor_id)
+            versions = store_definitions(runtime, compiled, conn, actor_id=actor_id, origin=origin)
             if demo:  # an upgrade then loads the demo records of the entities it adds
                 conn.execute(apps.update().where(apps.c.name == compiled.name).values(demo=True))
             if data is not None:  # a restore, in place of the seeds (refused over kept rows)
@@ -113,12 +127,13 @@ def _check_depends(compiled: CompiledApp, installed: dict[str, str]) -> None:
             + "; ".join(p["message"]["en"] for p in problems)), details=problems, status=409)
 
 
-def _upgrade(runtime, src, compiled: CompiledApp, options, actor_id: int | None) -> InstallResult:
+def _upgrade(runtime, src, compiled: CompiledApp, options, actor_id: int | None, origin: str = "bundle",
+             kept_local=()) -> InstallResult:
     """The plan applied in one transaction (engine/lifecycle/migrate.py); the running app is swapped
     after the commit."""
     from .lifecycle.migrate import upgrade_app
 
-    done = upgrade_app(runtime, src, compiled, options, actor_id=actor_id)
+    done = upgrade_app(runtime, src, compiled, options, actor_id=actor_id, origin=origin, kept=set(kept_local))
     if done.unchanged:  # another process installed this very bundle meanwhile: run what it stored
         runtime.add_app(compiled)
         return InstallResult(compiled, "unchanged")

@@ -10,6 +10,7 @@ from ..errors import JimuError
 from ..public_paths import check_routes
 from ..runtime import Runtime
 from . import admin, auth, calendars, comments, inbox, jobs_admin, meta, my_access, records, search, versions, views
+from .apps_lifecycle import router as lifecycle_router
 from .authn import install_authentication
 from .docs_page import install_docs
 from .input_limits import UrlCheckMiddleware
@@ -36,6 +37,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(admin.router)
     app.include_router(jobs_admin.router)
     app.include_router(versions.router)
+    app.include_router(lifecycle_router)  # upload, plan, apply bundles; local edits
     app.include_router(inbox.router)
     app.include_router(calendars.router)
     app.include_router(comments.router)

@@ -12,6 +12,8 @@ KINDS = ("signin", "signin_failed", "signout", "token_created", "token_revoked",
          "user_changed", "password_changed", "role_assigned", "role_removed", "department_changed",
          "handover", "admin_bypass", "export", "print", "calendar_changed", "event_chain_stopped",
          "app_uninstalled", "app_reverted")
+# the app lifecycle API (engine/api/apps_lifecycle.py): each step of a bundle upload and local edits
+KINDS += ("bundle_uploaded", "bundle_planned", "bundle_applied", "bundle_refused", "definition_edited")
 
 
 TARGET_LENGTH = 256  # the column's length (storage/core_tables.py)

@@ -40,7 +40,7 @@ class Migration:
 
 
 def upgrade_app(runtime, src, compiled, opts: UpgradeOptions | None = None, *,
-                actor_id: int | None = None) -> Migration:
+                actor_id: int | None = None, origin: str = "bundle", kept=frozenset()) -> Migration:
     opts = opts or UpgradeOptions()
     for attempt in (1, 2):
         if compiled.name not in runtime.apps or attempt == 2:  # another process installed or changed it
@@ -48,7 +48,7 @@ def upgrade_app(runtime, src, compiled, opts: UpgradeOptions | None = None, *,
         inst = runtime.apps[compiled.name]
         out = Migration(None)
         try:
-            _apply(runtime, src, compiled, inst, opts, out, actor_id)
+            _apply(runtime, src, compiled, inst, opts, out, actor_id, (origin, kept))
             return out
         except _Stale:
             if attempt == 2:
@@ -66,7 +66,8 @@ class _Stale(Exception):
     """The app in the database is not the one this runtime loaded: plan again against it."""
 
 
-def _apply(runtime, src, compiled, inst, opts: UpgradeOptions, out: Migration, actor_id) -> None:
+def _apply(runtime, src, compiled, inst, opts: UpgradeOptions, out: Migration, actor_id,
+           stored_as: tuple = ("bundle", frozenset())) -> None:
     from ..definition_store import store_definitions
     from .plan import plan_checked
     from .schema_plan import tables_by_label
@@ -90,7 +91,9 @@ def _apply(runtime, src, compiled, inst, opts: UpgradeOptions, out: Migration, a
         apply(conn, work.changes, work.created, work.dropped)
         work.write_values(out)
         out.followed = _follow_renames(runtime, conn, compiled.name, plan)
-        out.versions = store_definitions(runtime, compiled, conn, actor_id=actor_id)
+        # where the versions come from, and the local changes whose vendor base stays (local_changes.py)
+        out.versions = store_definitions(runtime, compiled, conn, actor_id=actor_id, origin=stored_as[0],
+                                         kept=stored_as[1])
         runtime.add_app(compiled)  # seeds are written through the new app's record services
         out.seeded = load_new_seeds(runtime, compiled, src, plan, conn, bool(row.demo))
 

@@ -39,6 +39,7 @@ class Plan:
     to_version: str
     items: list[PlanItem] = field(default_factory=list)
     schema: list[PlanItem] = field(default_factory=list)
+    kept_local: list[dict[str, str]] = field(default_factory=list)  # {kind, name}: local changes kept
 
     @property
     def loses_data(self) -> bool:
@@ -47,19 +48,24 @@ class Plan:
     def to_dict(self) -> dict[str, Any]:
         return {"app": self.app, "action": self.action, "from_version": self.from_version,
                 "to_version": self.to_version, "loses_data": self.loses_data,
-                "items": [i.to_dict() for i in self.items], "schema": [i.to_dict() for i in self.schema]}
+                "items": [i.to_dict() for i in self.items], "schema": [i.to_dict() for i in self.schema],
+                "kept_local": self.kept_local}
 
 
-def plan_bundle(runtime, path: str | os.PathLike) -> Plan:
+def plan_bundle(runtime, path: str | os.PathLike | bytes, *, overwrite_local: bool = False) -> Plan:
     """Plan installing or upgrading the bundle at ``path`` over what ``runtime``'s database holds.
-    A bundle with errors raises ``BundleInvalid`` (every problem, as ``jimu check`` reports them)."""
+    A bundle with errors raises ``BundleInvalid`` (every problem, as ``jimu check`` reports them).
+    Items of definitions changed locally, which the install keeps (unless ``overwrite_local``), are
+    marked ``local_change_kept`` and the schema is planned with them kept (local_changes.py)."""
     from ..bundle.checker import check_bundle
     from ..compiled import compile_app
+    from .local_changes import mark_kept_local, plan_source
 
     src = check_bundle(path, runtime.field_types).raise_for_errors()
-    compiled = compile_app(src.app, [d for _, d in src.entities], src.roles, runtime.field_types,
-                           src.definitions)
-    return plan_checked(runtime, src, compiled)
+    kept_src, kept = plan_source(runtime, src, overwrite_local)  # as the install takes it, local changes kept
+    compiled = compile_app(kept_src.app, [d for _, d in kept_src.entities], kept_src.roles, runtime.field_types,
+                           kept_src.definitions)
+    return mark_kept_local(runtime, plan_checked(runtime, kept_src, compiled), src, kept)
 
 
 def plan_checked(runtime, src, compiled, conn=None) -> Plan:

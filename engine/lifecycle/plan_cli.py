@@ -10,13 +10,15 @@ from typing import TextIO
 
 from .plan import Plan, PlanItem
 
+KEPT = "保留本地修改 / local change kept"  # the install keeps the local version (local_changes.py)
 SIGN = {"added": "+", "removed": "-", "changed": "~", "renamed": ">"}
 GROUPS = {"app": "应用 / app", "entity": "实体 / entities", "field": "字段 / fields",
           "print_template": "打印模板 / print templates", "role": "角色 / roles", "grant": "权限 / grants",
           "table": "数据表 / tables", "column": "数据列 / columns"}
 
 
-def main(path: str, db: str | None, as_json: bool, *, out: TextIO | None = None, err: TextIO | None = None) -> int:
+def main(path: str, db: str | None, as_json: bool, *, out: TextIO | None = None, err: TextIO | None = None,
+         overwrite_local: bool = False) -> int:
     from ..bundle.errors import BundleInvalid
     from ..runtime import open_runtime
     from .plan import plan_bundle
@@ -29,7 +31,7 @@ def main(path: str, db: str | None, as_json: bool, *, out: TextIO | None = None,
         err.write(f"error: plan.E001: 无法打开数据库 / cannot open the database: {reason}\n")
         return 1
     try:
-        plan = plan_bundle(rt, path)
+        plan = plan_bundle(rt, path, overwrite_local=overwrite_local)
     except BundleInvalid as e:
         for problem in e.errors:
             out.write(problem.format() + "\n")
@@ -63,9 +65,11 @@ def _planning_url(db: str | None) -> str:
 
 def render(plan: Plan) -> str:
     """The plan as lines a person reads: a heading, then each kind's items, then the schema."""
-    if plan.action == "unchanged":
+    if plan.action == "unchanged" and not plan.kept_local:
         return f"{plan.app} {plan.to_version}: 无变化 / unchanged"
-    if plan.action == "install":
+    if plan.action == "unchanged":
+        head = f"{plan.app} {plan.to_version}: 无变化 / unchanged"
+    elif plan.action == "install":
         head = f"安装 / install {plan.app} {plan.to_version}"
     else:
         head = f"升级 / upgrade {plan.app} {plan.from_version} → {plan.to_version}"
@@ -143,6 +147,8 @@ def line(i: PlanItem) -> str:
     if i.change == "removed" and held:
         text += (f" — holds data in {held} rows, kept in backup with --allow-data-loss"
                  f" / {held} 行有数据，--allow-data-loss 时存入备份表")
+    if d.get("local_change_kept"):
+        text += f" [{KEPT}]"
     return text
 
 

@@ -97,12 +97,13 @@ def revert_app(runtime, app: str, version: str, *, dry_run: bool = False, actor_
     with tempfile.TemporaryDirectory(prefix="jimu-revert-") as tmp:
         folder = Path(tmp) / app
         export_definitions(runtime, app, folder, bodies=bodies)
-        plan = plan_bundle(runtime, folder)
+        plan = plan_bundle(runtime, folder, overwrite_local=True)  # a revert puts back local changes too
         if on_plan is not None:
             on_plan(plan)
         if dry_run or plan.action == "unchanged":
             return RevertResult(plan)
-        result = install_bundle(runtime, folder, upgrade=True, actor_id=actor_id, options=options)
+        result = install_bundle(runtime, folder, upgrade=True, actor_id=actor_id, options=options,
+                                origin="revert")
     from ..identity.event_log import log_event
 
     with runtime.transaction() as conn:

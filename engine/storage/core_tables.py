@@ -13,6 +13,10 @@ from sqlalchemy.dialects.postgresql import JSONB
 JSON = sa.JSON().with_variant(JSONB(), "postgresql")
 
 
+def _bases_are_current(conn) -> None:
+    conn.exec_driver_sql("UPDATE jimu_definition SET base_version = current_version")
+
+
 def core_metadata() -> tuple[sa.MetaData, dict[str, sa.Table]]:
     md = sa.MetaData()
     t = {}
@@ -48,6 +52,10 @@ def core_metadata() -> tuple[sa.MetaData, dict[str, sa.Table]]:
         sa.Column("physical", JSON),  # table and column names chosen at install, kept across upgrades
         # the row of jimu_definition_version this one is (None in a database made before versions)
         sa.Column("current_version", sa.Integer()),
+        # the last version installed from a vendor bundle: a current body other than its body is a local
+        # change, which an install keeps (engine/lifecycle/local_changes.py); a database made before this
+        # column takes its current versions as the base (they all came from bundles)
+        sa.Column("base_version", sa.Integer(), info={"after_add": _bases_are_current}),
     )
     t["definition_version"] = sa.Table(  # every version a definition has had: running work pins one
         "jimu_definition_version", md,
@@ -61,6 +69,9 @@ def core_metadata() -> tuple[sa.MetaData, dict[str, sa.Table]]:
         sa.Column("app_version", sa.String(32), nullable=False),
         sa.Column("installed_at", sa.DateTime(), nullable=False),
         sa.Column("installed_by", sa.BigInteger()),  # a user; None from the command line
+        # where the version came from: bundle (an install), upload (the lifecycle API), local (an edit in
+        # place), revert...
+        sa.Column("origin", sa.String(16), nullable=False, server_default="bundle"),
         sa.UniqueConstraint("app", "kind", "name", "version", name="uq_jimu_definition_version"),
     )
     t["audit"] = sa.Table(
