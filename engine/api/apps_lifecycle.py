@@ -128,6 +128,10 @@ async def _flags(request: Request) -> dict[str, Any]:
     body = await json_body(request)
     if not isinstance(body, dict):
         raise ValidationFailed("request.E003", msg("请求体应为对象", "the body must be an object"))
+    return _checked_flags(body)
+
+
+def _checked_flags(body: dict) -> dict[str, Any]:
     bad = [k for k, v in body.items()
            if not (k in APPLY_FLAGS and isinstance(v, bool)
                    or k in APPLY_LISTS and isinstance(v, list) and all(isinstance(x, str) for x in v))]
@@ -164,22 +168,34 @@ async def edit(app: str, kind: str, name: str, request: Request, rt: Runtime = D
 
 @router.post("/api/v1/apps/{app}/revert", summary="Put an app's definitions back as at a version / 回退到某版本",
              openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": {
-                 "type": "object", "properties": {"version": {"type": "string"}, "dry_run": {"type": "boolean"}},
+                 "type": "object", "properties": {
+                     "version": {"type": "string"}, "dry_run": {"type": "boolean"},
+                     "allow_data_loss": {"type": "boolean"}, "fill": {"type": "array", "items": {"type": "string"}},
+                     "map_option": {"type": "array", "items": {"type": "string"}}},
                  "required": ["version"]}}}}})
 async def revert(app: str, request: Request, rt: Runtime = Depends(get_runtime), a: Actor = Depends(admin)) -> Any:
     """``jimu revert APP VERSION`` (engine/lifecycle/revert.py): new versions of origin ``revert`` through
     the ordinary upgrade path, local changes included; ``dry_run`` answers the plan only."""
+    from ..lifecycle.apply import options_of
     from ..lifecycle.revert import revert_app
 
     body = await json_body(request)
-    if not isinstance(body, dict) or not isinstance(body.get("version"), str) or \
-            not isinstance(body.get("dry_run", False), bool) or set(body) - {"version", "dry_run"}:
-        raise ValidationFailed("request.E004", msg("应为 {version: 文本, dry_run: true/false}",
-                                                   "expected {version: text, dry_run: true/false}"),
+    if not isinstance(body, dict) or not isinstance(body.get("version"), str):
+        raise ValidationFailed("request.E004", msg("应为 {version: 文本, ...}", "expected {version: text, ...}"),
                                [{"path": "version", "message": msg("必填，文本", "required, text")}])
+    flags = {k: v for k, v in body.items() if k != "version"}
+    dry_run = flags.pop("dry_run", False)
+    if not isinstance(dry_run, bool) or set(flags) - {"allow_data_loss", *APPLY_LISTS}:
+        raise ValidationFailed("request.E004", msg("未知的选项或类型不对", "unknown option, or the wrong type"),
+                               [{"path": k, "message": msg("可用: version, dry_run, allow_data_loss, fill, map_option",
+                                                           "options: version, dry_run, allow_data_loss, fill, "
+                                                           "map_option")}
+                                for k in sorted(set(flags) - {"allow_data_loss", *APPLY_LISTS}) or ["dry_run"]])
+    checked = _checked_flags(flags)
+    options = options_of(checked.get("allow_data_loss", False), checked.get("fill", ()), checked.get("map_option", ()))
     try:
-        done = await run_in_threadpool(lambda: revert_app(rt, app, body["version"], dry_run=body.get("dry_run", False),
-                                                          actor_id=a.user_id))
+        done = await run_in_threadpool(lambda: revert_app(rt, app, body["version"], dry_run=dry_run,
+                                                          actor_id=a.user_id, options=options))
     except JimuError as e:
         await run_in_threadpool(_refused, rt, request, a, app, "revert", e)
         raise

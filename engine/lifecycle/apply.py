@@ -5,7 +5,6 @@ upgrade, unless it would lose data without ``allow_data_loss``. A refusal exits 
 server does not start on an app half way between two versions."""
 from __future__ import annotations
 
-import inspect
 from typing import Any, Callable
 
 from ..errors import JimuError, msg
@@ -29,19 +28,21 @@ def apply_bundle(runtime, path, *, demo: bool = False, overwrite_local: bool = F
             f"{plan.app} 的升级会丢失数据 (见计划)，未做任何更改；确认后可允许丢失数据再应用",
             f"the upgrade of {plan.app} would lose data (see the plan); nothing was changed. Allow the data "
             "loss explicitly to apply it"), details=[{"plan": plan.to_dict()}], status=409)
-    # the migrating upgrade takes its options as one object; the installer before it took none
-    known = inspect.signature(install_bundle).parameters
-    passed: dict[str, Any] = {}
-    if "options" in known:
-        from .migrate_values import upgrade_options  # type: ignore[import-not-found]
-
-        try:
-            passed["options"] = upgrade_options(allow_data_loss, list(fill), list(map_option))
-        except ValueError as e:  # a --fill or --map-option that does not parse
-            raise JimuError("migrate.E006", msg(str(e), str(e)), status=422) from None
     result = install_bundle(runtime, path, demo=demo, upgrade=True, overwrite_local=overwrite_local,
-                            origin=origin, actor_id=actor_id, **passed)
+                            origin=origin, actor_id=actor_id,
+                            options=options_of(allow_data_loss, fill, map_option))
     return plan, result
+
+
+def options_of(allow_data_loss: bool, fill, map_option):
+    """The upgrade options from the API's lists, as ``jimu install --fill/--map-option`` take them;
+    one that does not parse is a 422 (migrate.E006)."""
+    from .migrate_values import upgrade_options
+
+    try:
+        return upgrade_options(allow_data_loss, list(fill), list(map_option))
+    except ValueError as e:
+        raise JimuError("migrate.E006", msg(str(e), str(e)), status=422) from None
 
 
 def planned_install(runtime, args):

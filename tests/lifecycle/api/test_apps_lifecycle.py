@@ -272,6 +272,12 @@ def test_revert_through_the_api(rt, client, tmp_path):
     up = boss.post("/api/v1/admin/bundles", content=zipped(v2), headers=ZIP).json()
     assert boss.post(f"/api/v1/admin/bundles/{up['id']}/apply").json()["status"] == "upgraded"
     assert boss.post("/api/v1/apps/helpdesk/revert", json={"version": 1}).status_code == 422
+    # the upgrade's options, as apply takes them; anything else is said, not ignored
+    bad = boss.post("/api/v1/apps/helpdesk/revert", json={"version": "1.0.0", "force": True})
+    assert bad.status_code == 422 and [d["path"] for d in bad.json()["details"]] == ["force"]
+    bad = boss.post("/api/v1/apps/helpdesk/revert", json={"version": "1.0.0", "fill": ["no-equals-sign"]})
+    assert bad.status_code == 422 and bad.json()["code"] == "migrate.E006"
+    assert boss.post("/api/v1/apps/helpdesk/revert", json={"version": "1.0.0", "dry_run": "yes"}).status_code == 422
     dry = boss.post("/api/v1/apps/helpdesk/revert", json={"version": "1.0.0", "dry_run": True})
     assert dry.status_code == 200 and dry.json()["status"] == "planned"
     assert {i["kind"] for i in dry.json()["plan"]["items"]} == {"app", "checklist"}
