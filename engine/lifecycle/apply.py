@@ -13,7 +13,7 @@ from ..errors import JimuError, msg
 def apply_bundle(runtime, path, *, demo: bool = False, overwrite_local: bool = False,
                  allow_data_loss: bool = False, origin: str = "bundle", actor_id: int | None = None,
                  fill: list[str] | tuple = (), map_option: list[str] | tuple = (),
-                 show: Callable[[Any], None] | None = None):
+                 show: Callable[[Any], None] | None = None, named: str = "PATH"):
     """``(plan, InstallResult)``: plan the bundle at ``path``, hand the plan to ``show``, refuse an
     upgrade that loses data (install.E007, 409, nothing changed) and apply the rest through
     ``install_bundle``, with the upgrade options it takes (``allow_data_loss``, ``fill``, ``map_option``)."""
@@ -25,9 +25,11 @@ def apply_bundle(runtime, path, *, demo: bool = False, overwrite_local: bool = F
         show(plan)
     if plan.loses_data and not allow_data_loss:
         raise JimuError("install.E007", msg(
-            f"{plan.app} 的升级会丢失数据 (见计划)，未做任何更改；确认后可允许丢失数据再应用",
-            f"the upgrade of {plan.app} would lose data (see the plan); nothing was changed. Allow the data "
-            "loss explicitly to apply it"), details=[{"plan": plan.to_dict()}], status=409)
+            f"{plan.app} 的升级会丢失数据 (见计划)，未做任何更改；确认后用 jimu install {named} --allow-data-loss"
+            "（API: allow_data_loss）应用，数据先存入备份表",
+            f"the upgrade of {plan.app} would lose data (see the plan); nothing was changed. To go ahead, run "
+            f"jimu install {named} --allow-data-loss (API: allow_data_loss); the data is kept in a backup table "
+            "first"), details=[{"plan": plan.to_dict()}], status=409)
     result = install_bundle(runtime, path, demo=demo, upgrade=True, overwrite_local=overwrite_local,
                             origin=origin, actor_id=actor_id,
                             options=options_of(allow_data_loss, fill, map_option))
@@ -55,4 +57,4 @@ def planned_install(runtime, args):
 
     return apply_bundle(runtime, args.path, demo=args.demo, overwrite_local=args.overwrite_local,
                         allow_data_loss=getattr(args, "allow_data_loss", False), fill=getattr(args, "fill", ()),
-                        map_option=getattr(args, "map_option", ()), show=show)[1]
+                        map_option=getattr(args, "map_option", ()), show=show, named=str(args.path))[1]
