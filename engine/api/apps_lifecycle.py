@@ -8,6 +8,7 @@ An upload is the raw .zip as the request body (``Content-Type: application/zip``
 temporary folder under a size cap and checked there (engine/lifecycle/uploads.py)."""
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import sqlalchemy as sa
@@ -69,7 +70,9 @@ async def upload(request: Request, rt: Runtime = Depends(get_runtime), a: Actor 
     checked = await run_in_threadpool(check_bundle, path, rt.field_types)
     if checked.errors or checked.source is None:
         uploads.discard(uid)
-        e = BundleInvalid([*checked.errors, *checked.warnings])
+        # a problem of the archive as a whole names the upload, not the server's temporary file
+        e = BundleInvalid([replace(x, file="bundle.zip") if x.file == str(path) else x
+                           for x in (*checked.errors, *checked.warnings)])
         await run_in_threadpool(_refused, rt, request, a, None, "upload", e)
         raise e
     try:

@@ -205,6 +205,8 @@ def test_malicious_or_broken_archives_are_refused_and_nothing_is_written(rt, cli
     code = {"traversal": "bundle.E021", "absolute": "bundle.E021", "symlink": "bundle.E022", "bomb": "bundle.E025",
             "not_a_zip": "bundle.E020", "empty": "bundle.E029"}[case]
     assert code in json.dumps(r.json()), r.json()
+    assert str(upload_dir) not in r.text  # the upload, not the server's file, is named
+    assert case == "empty" or "bundle.zip" in r.text
     assert list(upload_dir.iterdir()) == []  # the refused upload is gone
     assert not any(p.name == "evil.yaml" for p in upload_dir.parent.parent.rglob("*"))
     refused = events(boss, "bundle_refused")[0]["detail"]
