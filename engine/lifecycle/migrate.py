@@ -69,11 +69,13 @@ class _Stale(Exception):
 def _apply(runtime, src, compiled, inst, opts: UpgradeOptions, out: Migration, actor_id,
            stored_as: tuple = ("bundle", frozenset())) -> None:
     from ..definition_store import store_definitions
+    from ..records.app_shape import lock_app_exclusively
     from .plan import plan_checked
     from .schema_plan import tables_by_label
 
     apps = runtime.db.core["app"]
     with runtime.transaction() as conn:
+        lock_app_exclusively(conn, compiled.name)  # writes in flight finish, new ones wait (records/app_shape.py)
         q = sa.select(apps.c.hash, apps.c.demo).where(apps.c.name == compiled.name)
         row = conn.execute(q.with_for_update() if conn.dialect.name != "sqlite" else q).first()
         if row.hash == compiled.hash:  # another upgrade of the same bundle got there first

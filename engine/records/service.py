@@ -6,13 +6,15 @@ every check stage are collected and raised together, so a caller hears about all
 """
 from __future__ import annotations
 
-from typing import Any
+from contextlib import contextmanager
+from typing import Any, Iterator
 
 import sqlalchemy as sa
 
 from ..errors import Conflict, NotFound, ValidationFailed, msg
 from ..fieldtypes import MAX_ID, FieldValueError
 from ..identity.actor import Actor, system_actor
+from .app_shape import hold_app_shape
 from .pipeline import Write, WriteBatch
 from .read_path import RecordReader
 
@@ -29,12 +31,19 @@ class RecordService:
         self.table = runtime.table(app, entity)
         self.actor = actor if actor is not None else system_actor(runtime)
 
+    @contextmanager
+    def _write_tx(self, conn: sa.Connection | None) -> Iterator[sa.Connection]:
+        """The write's transaction, holding the app's shape (records/app_shape.py)."""
+        with self.runtime.transaction(conn) as c:
+            hold_app_shape(self.runtime, c, self.app)
+            yield c
+
     def reader(self) -> RecordReader:
         return RecordReader(self.runtime, self.app, self.entity, self.actor)
 
     # --- public operations -----------------------------------------------------------------------
     def create(self, data: dict[str, Any], conn: sa.Connection | None = None) -> dict:
-        with self.runtime.transaction(conn) as c:
+        with self._write_tx(conn) as c:
             ids = self._create([data], c, bulk=False)
             return self._written(ids[0], c)
 
@@ -47,7 +56,7 @@ class RecordService:
         data = dict(data)
         if "version" in data:
             expected_version = _int_or_none(data.pop("version"))
-        with self.runtime.transaction(conn) as c:
+        with self._write_tx(conn) as c:
             old = self._load_for_write(c, record_id)
             self._check_version(old, expected_version)
             current = self._field_values(old, c)
@@ -68,7 +77,7 @@ class RecordService:
         batched; all or none. Error paths are "[k].field", k the item's index; a record the actor
         may not read is a 404, one they may not change a 403 for the whole batch, as with one."""
         t = self.table
-        with self.runtime.transaction(conn) as c:
+        with self._write_tx(conn) as c:
             q = sa.select(t).where(t.c.id.in_([rid for rid, _ in items]), t.c.deleted_at.is_(None))
             scope = self.reader().scope
             if scope.where is not None:
@@ -130,7 +139,7 @@ class RecordService:
         """Give records another owner (a handover), as one batch through every stage; each
         record's history shows the change of owner."""
         t = self.table
-        with self.runtime.transaction(conn) as c:
+        with self._write_tx(conn) as c:
             q = sa.select(t).where(t.c.id.in_(ids), t.c.deleted_at.is_(None))
             if self.runtime.db.caps.row_locks:
                 q = q.with_for_update()
@@ -179,7 +188,7 @@ class RecordService:
                 w = Write(op="create", input=data, values={f.name: None for f in self.entity.fields})
                 self._parse_into(w, data, creating=True)
             writes.append(w)
-        with self.runtime.transaction(conn) as c:
+        with self._write_tx(conn) as c:
             batch = self._batch(writes, c, bulk)
             self._run_checks(batch)
             for w in writes:
@@ -189,7 +198,7 @@ class RecordService:
             return [w.id for w in writes]
 
     def _soft(self, record_id: int, op: str, expected_version: int | None, conn) -> dict:
-        with self.runtime.transaction(conn) as c:
+        with self._write_tx(conn) as c:
             old = self._load_for_write(c, record_id, deleted=(op == "restore"))
             self._check_version(old, expected_version)
             current = self._field_values(old, c)
@@ -322,7 +331,7 @@ class RecordService:
         after its source changed), locking them first so concurrent writers cannot lose an update.
         Runs as the system, whoever caused it: the records may be ones the user cannot edit."""
         t = self.table
-        with self.runtime.transaction(conn) as c:
+        with self._write_tx(conn) as c:
             q = sa.select(t).where(t.c.id.in_(sorted(set(ids))), t.c.deleted_at.is_(None)).order_by(t.c.id)
             if self.runtime.db.caps.row_locks:
                 q = q.with_for_update()
