@@ -34,6 +34,12 @@ def db_url(request, tmp_path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'jimu.db'}"
         return
+    yield from pg_schema_url()
+
+
+def pg_schema_url():
+    """A PostgreSQL schema of its own for a test (dropped after it), as a database URL; skips when
+    no PostgreSQL is configured (CI fails on skips)."""
     base = postgres_url()
     if not base:
         pytest.skip(f"PostgreSQL tests need {PG_ENV} (e.g. postgresql://postgres@127.0.0.1:5432/test)")

@@ -3,11 +3,9 @@ each module installs once per database and its tests upgrade the same app step b
 module's tests in order, all on SQLite, then all on PostgreSQL)."""
 from __future__ import annotations
 
-import uuid
-
 import pytest
 
-from tests.conftest import postgres_url
+from tests.conftest import pg_schema_url
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
@@ -16,28 +14,7 @@ def module_db(request, tmp_path_factory):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'jimu.db'}"
         return
-    base = postgres_url()
-    if not base:
-        pytest.skip("PostgreSQL tests need JIMU_TEST_POSTGRES_URL (e.g. postgresql://postgres@127.0.0.1:5432/test)")
-    yield from _pg_schema(base)
-
-
-def _pg_schema(base: str):
-    import sqlalchemy as sa
-
-    from engine.storage.database import normalise_url
-
-    schema = "t_" + uuid.uuid4().hex[:12]
-    admin = sa.create_engine(normalise_url(base))
-    with admin.begin() as c:
-        c.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    sep = "&" if "?" in base else "?"
-    try:
-        yield f"{base}{sep}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as c:
-            c.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-        admin.dispose()
+    yield from pg_schema_url()
 
 
 @pytest.fixture
@@ -46,4 +23,4 @@ def second_db(request, module_db, tmp_path):
     if module_db.startswith("sqlite"):
         yield f"sqlite:///{tmp_path / 'fresh.db'}"
         return
-    yield from _pg_schema(postgres_url())
+    yield from pg_schema_url()
