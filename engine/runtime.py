@@ -134,10 +134,14 @@ class Runtime:
                 entry[kind] = body
             else:  # an engine's kind: one row per definition
                 entry["definitions"].setdefault(kind, {})[name] = body
-        self.apps.clear()
-        for entry in docs.values():
-            self.add_app(compile_app(entry["app"], entry["entities"], entry["roles"], self.field_types,
-                                     entry["definitions"]))
+        compiled = [compile_app(entry["app"], entry["entities"], entry["roles"], self.field_types,
+                                entry["definitions"]) for entry in docs.values()]
+        # swapped app by app, never cleared first: a request running meanwhile (a write that found its
+        # app upgraded by another process reloads here) must not find its app missing
+        for app in compiled:
+            self.add_app(app)
+        for name in set(self.apps) - {a.name for a in compiled}:
+            self.apps.pop(name, None)
 
     def definitions(self, app: str, kind: str) -> dict[str, Any]:
         """An installed app's definitions of an engine's kind, by name, as the kind's compile step

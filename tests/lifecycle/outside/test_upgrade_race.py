@@ -18,22 +18,26 @@ from tests.lifecycle.migrate.state import copy_bundle, edit, records
 HERE = Path(__file__).resolve().parent
 
 
+def rename_phone(d: dict) -> None:
+    """Version 1.0.1 of the clinic: patient.phone is renamed mobile (and so in its seeds)."""
+    d["app.yaml"]["version"] = "1.0.1"
+    next(f for f in d["entities/patient.yaml"]["fields"] if f["name"] == "phone").update(
+        name="mobile", renamed_from="phone")
+    d["entities/patient.yaml"]["searchable"] = ["name", "mobile"]
+    for r in d["seed/demo.yaml"]["records"]["patient"]:
+        if "phone" in r:
+            r["mobile"] = r.pop("phone")
+
+
 def test_writes_during_an_upgrade_are_carried_or_refused_never_lost(db_url, tmp_path):
     v1 = copy_bundle(HERE / "clinic_v1", tmp_path / "v1")
     rt = open_runtime(db_url)
     install_bundle(rt, v1, demo=True)
 
     def v2_change(d):
-        d["app.yaml"]["version"] = "1.0.1"
-        fields = d["entities/patient.yaml"]["fields"]
-        phone = next(f for f in fields if f["name"] == "phone")
-        phone.update(name="mobile", renamed_from="phone")
-        fields.append({"name": "ward", "type": "text", "label": {"zh": "病区", "en": "Ward"}, "required": True,
-                       "default": "A"})
-        d["entities/patient.yaml"]["searchable"] = ["name", "mobile"]
-        for r in d["seed/demo.yaml"]["records"]["patient"]:
-            if "phone" in r:
-                r["mobile"] = r.pop("phone")
+        rename_phone(d)
+        d["entities/patient.yaml"]["fields"].append({"name": "ward", "type": "text", "required": True,
+                                                     "label": {"zh": "病区", "en": "Ward"}, "default": "A"})
 
     v2 = edit(copy_bundle(v1, tmp_path / "v2"), v2_change)
     saved: list[tuple[str, int]] = []
@@ -78,3 +82,25 @@ def test_writes_during_an_upgrade_are_carried_or_refused_never_lost(db_url, tmp_
         assert r["name"] == name and r["mobile"] and r["ward"] == "A", r
     assert all("phone" not in r for r in rows.values())
     rt.db.dispose()
+
+
+def test_a_process_that_missed_an_upgrade_refuses_its_write_and_follows(db_url, tmp_path):
+    """Two processes (two runtimes on one database): one upgrades; the other's next write, built from
+    the old definitions, is a 409 with nothing written, and it has loaded the new ones for the retry."""
+    v1 = copy_bundle(HERE / "clinic_v1", tmp_path / "v1")
+    upgrader, stale = open_runtime(db_url), None
+    install_bundle(upgrader, v1)
+    stale = open_runtime(db_url)
+
+    install_bundle(upgrader, edit(copy_bundle(v1, tmp_path / "v2"), rename_phone))
+    before = records(upgrader, "clinic")["patient"]
+    try:
+        stale.records("clinic", "patient").create({"name": "旧表单", "phone": "1"})
+        raise AssertionError("the stale write was not refused")
+    except JimuError as e:
+        assert (e.code, e.status) == ("app.E409", 409)
+    assert records(upgrader, "clinic")["patient"] == before
+    made = stale.records("clinic", "patient").create({"name": "重试", "mobile": "2"})
+    assert records(upgrader, "clinic")["patient"][made["id"]]["mobile"] == "2"
+    for rt in (upgrader, stale):
+        rt.db.dispose()
