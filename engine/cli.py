@@ -112,6 +112,18 @@ def _engine_commands(sub) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from .errors import JimuError
+
+    try:
+        return _main(argv)
+    except JimuError as e:
+        if e.code != "engine.E001":
+            raise
+        _print_error(e)  # an engine that cannot be loaded: one line, whatever the command
+        return 1
+
+
+def _main(argv: list[str] | None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "eval":  # the expression CLI owns its arguments (and its --help)
         from rules.expr.eval_cli import main as eval_main

@@ -55,7 +55,23 @@ def engine_names() -> tuple[str, ...]:
 
 
 def engines() -> list[ModuleType]:
-    return [importlib.import_module(name) for name in engine_names()]
+    return [_load(name) for name in engine_names()]
+
+
+def _load(name: str) -> ModuleType:
+    """An engine module; one that cannot be imported is named with where it was asked for (a typo in
+    JIMU_EXTRA_ENGINES, a package not installed), not left to a traceback."""
+    try:
+        return importlib.import_module(name)
+    except ImportError as e:
+        if name in ENGINES or (e.name and not name.startswith(e.name)):
+            raise  # a listed engine, or a module the engine itself imports: a real bug, with its traceback
+        from .errors import JimuError, msg
+
+        raise JimuError("engine.E001", msg(
+            f"无法加载 {EXTRA_ENGINES_ENV} 中的引擎 {name}：{e}",
+            f"the engine {name} named in {EXTRA_ENGINES_ENV} cannot be loaded: {e}"),
+            details=[{"path": EXTRA_ENGINES_ENV, "message": msg(str(e), str(e))}], status=500) from None
 
 
 def hooks(name: str) -> list:

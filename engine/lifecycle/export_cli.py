@@ -49,6 +49,8 @@ def _run(db: str | None, work) -> int:
     try:  # a SQLite file that does not exist is an empty database: the app is "not installed"
         rt = open_runtime(_planning_url(db))
     except Exception as e:  # a wrong URL, no server, not a database: say so, in one line
+        if getattr(e, "code", None) == "engine.E001":
+            raise  # an engine that cannot be loaded is no database problem: the command says so
         reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         print(f"error: export.E005: 无法打开数据库 / cannot open the database: {reason}", file=sys.stderr)
         return 1

@@ -27,6 +27,8 @@ def main(path: str, db: str | None, as_json: bool, *, out: TextIO | None = None,
     try:
         rt = open_runtime(_planning_url(db))
     except Exception as e:  # a wrong URL, no server, not a database: say so, in one line
+        if getattr(e, "code", None) == "engine.E001":
+            raise  # an engine that cannot be loaded is no database problem: the command says so
         reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         err.write(f"error: plan.E001: 无法打开数据库 / cannot open the database: {reason}\n")
         return 1

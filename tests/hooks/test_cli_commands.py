@@ -50,3 +50,12 @@ def test_built_in_commands_do_not_import_engines():
     env = {**os.environ, "PYTHONPATH": str(ROOT), "JIMU_EXTRA_ENGINES": "tests.hooks.sample_engine"}
     r = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=60, env=env)
     assert r.stdout.splitlines() == ["2", "0 []"], r.stderr
+
+
+def test_an_engine_that_cannot_be_loaded_is_named_not_a_traceback():
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "JIMU_EXTRA_ENGINES": "no_such_pkg.engine"}
+    for args in (["check", "apps/sales_erp"], ["--help"], ["plan", "apps/sales_erp", "--db", "sqlite://"]):
+        r = subprocess.run([sys.executable, "-m", "engine.cli", *args], cwd=ROOT, capture_output=True, text=True,
+                           timeout=120, env=env)
+        assert r.returncode == 1 and "Traceback" not in r.stderr, (args, r.stderr)
+        assert "engine.E001" in r.stderr and "no_such_pkg.engine" in r.stderr and "JIMU_EXTRA_ENGINES" in r.stderr
